@@ -1,0 +1,624 @@
+// FramePublisher policies against real FrameSubscribers: over socketpairs for the exact
+// bookkeeping, and against consumer child processes for SIGKILL, SIGSTOP and reconnects.
+#include "FramePublisher.h"
+#include "FrameSubscriber.h"
+#include "PollLoop.h"
+#include "TestSupport.h"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <mutex>
+#include <poll.h>
+#include <set>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace zerotee;
+using namespace zerotee::test;
+using namespace std::chrono_literals;
+using Clock = FramePublisher::Clock;
+
+namespace {
+
+std::pair<UniqueFd, UniqueFd> socketPair()
+{
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) < 0)
+        throw std::runtime_error("socketpair");
+    return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+BufferLayout layoutFor(int fd, uint64_t size)
+{
+    BufferLayout layout;
+    layout.memories.push_back({fd, 0, size, size});
+    layout.planes.push_back({0, 64, 0, size});
+    layout.width = 64;
+    layout.height = uint32_t(size / 64);
+    return layout;
+}
+
+// A publisher with socketpair clients, pumped by hand.
+struct Bench {
+    explicit Bench(FramePublisher::Options options = {})
+        : publisher(std::move(options), callbacks())
+    {
+        publisher.setCaps("video/x-raw, format=(string)GRAY8, width=(int)64, height=(int)64");
+        for (int i = 0; i < 8; ++i) {
+            memfds.push_back(makeMemfd(4096, uint8_t(i)));
+            ids.push_back(uint32_t(publisher.registerBuffer(layoutFor(memfds.back().get(), 4096))));
+        }
+    }
+
+    FramePublisher::Callbacks callbacks()
+    {
+        FramePublisher::Callbacks c;
+        c.bufferReleased = [this](FramePublisher::BufferId id) { released.push_back(id); };
+        c.clientGone = [this](const ClientStats &s, DisconnectReason r, const std::string &) {
+            gone.emplace_back(s.id, r);
+        };
+        c.upstreamRequest = [this](FramePublisher::ClientId, wire::UpstreamKind kind, uint64_t) {
+            upstream.push_back(kind);
+        };
+        return c;
+    }
+
+    struct Consumer {
+        std::unique_ptr<FrameSubscriber> subscriber;
+        FramePublisher::ClientId id = 0;
+        std::vector<SubscriberEvent> events;
+        std::vector<wire::Frame> frames;
+        std::map<uint32_t, BufferRegistration> buffers;
+        int error = 0;
+    };
+
+    Consumer &connect(FrameSubscriber::Options options = {})
+    {
+        auto [mine, theirs] = socketPair();
+        auto consumer = std::make_unique<Consumer>();
+        consumer->subscriber = std::make_unique<FrameSubscriber>(options);
+        EXPECT_EQ(consumer->subscriber->attach(std::move(theirs)), 0);
+        int id = publisher.addClient(std::move(mine), Clock::now());
+        EXPECT_GT(id, 0);
+        consumer->id = FramePublisher::ClientId(id);
+        consumers.push_back(std::move(consumer));
+        pump();
+        return *consumers.back();
+    }
+
+    // Moves bytes both ways until nothing changes.
+    void pump()
+    {
+        for (int round = 0; round < 4; ++round) {
+            for (const auto &item : publisher.pollItems()) {
+                publisher.handleReadable(item.client, Clock::now());
+                if (item.wantWrite)
+                    publisher.handleWritable(item.client, Clock::now());
+            }
+            for (auto &c : consumers) {
+                if (c->subscriber->state() == FrameSubscriber::State::Disconnected)
+                    continue;
+                std::vector<SubscriberEvent> events;
+                int ret = c->subscriber->handleReadable(events);
+                if (ret < 0)
+                    c->error = ret;
+                for (auto &e : events) {
+                    if (auto *f = std::get_if<SubscriberEvent::FrameArrived>(&e.value))
+                        c->frames.push_back(f->frame);
+                    if (auto *r = std::get_if<SubscriberEvent::Registered>(&e.value))
+                        c->buffers[r->registration.layout.bufferId] = std::move(r->registration);
+                    c->events.push_back(std::move(e));
+                }
+            }
+        }
+    }
+
+    unsigned publish(unsigned index, uint64_t ptsNs = wire::kNoTimestamp)
+    {
+        FrameInfo info;
+        info.ptsNs = ptsNs;
+        info.payloadSize = 4096;
+        unsigned holders = publisher.publish(ids[index], info, Clock::now());
+        pump();
+        return holders;
+    }
+
+    void releaseAll(Consumer &c)
+    {
+        for (const wire::Frame &f : c.frames)
+            c.subscriber->release(f.bufferId, f.generation, f.sequence);
+        c.frames.clear();
+        pump();
+    }
+
+    FramePublisher publisher;
+    std::vector<UniqueFd> memfds;
+    std::vector<uint32_t> ids;
+    std::vector<std::unique_ptr<Consumer>> consumers;
+    std::vector<FramePublisher::BufferId> released;
+    std::vector<std::pair<uint32_t, DisconnectReason>> gone;
+    std::vector<wire::UpstreamKind> upstream;
+};
+
+} // namespace
+
+TEST(FramePublisher, HandshakeCapsRegistrationOnceAndRelease)
+{
+    Bench bench;
+    auto &c = bench.connect({.name = "rec", .policy = wire::DeliveryPolicy::All, .quota = 3});
+    ASSERT_EQ(c.subscriber->state(), FrameSubscriber::State::Streaming);
+    EXPECT_EQ(c.subscriber->welcome().quota, 3u);
+    ASSERT_GE(c.events.size(), 2u);
+    auto *caps = std::get_if<SubscriberEvent::CapsChanged>(&c.events[1].value);
+    ASSERT_NE(caps, nullptr);
+    EXPECT_NE(caps->caps.caps.find("GRAY8"), std::string::npos);
+
+    EXPECT_EQ(bench.publish(0), 1u);
+    ASSERT_EQ(c.frames.size(), 1u);
+    ASSERT_EQ(c.buffers.count(bench.ids[0]), 1u);
+    EXPECT_EQ(firstByte(c.buffers[bench.ids[0]].fds[0].get()), 0)
+        << "the consumer reads the same memory";
+    bench.releaseAll(c);
+    EXPECT_EQ(bench.released, std::vector<FramePublisher::BufferId>{bench.ids[0]});
+
+    // The same buffer again: no second registration.
+    uint64_t registrations = bench.publisher.stats().registrationsSent;
+    EXPECT_EQ(bench.publish(0), 1u);
+    EXPECT_EQ(bench.publisher.stats().registrationsSent, registrations);
+    ASSERT_EQ(c.frames.size(), 1u);
+    EXPECT_EQ(c.frames[0].sequence, 2u);
+}
+
+TEST(FramePublisher, QuotaExhaustionDropsOnlyForThatConsumer)
+{
+    Bench bench;
+    auto &slow = bench.connect({.name = "slow", .quota = 2});
+    auto &fast = bench.connect({.name = "fast", .quota = 2});
+    for (unsigned i = 0; i < 5; ++i) {
+        bench.publish(i);
+        bench.releaseAll(fast);
+    }
+    EXPECT_EQ(slow.frames.size(), 2u);
+    auto stats = bench.publisher.clientStats();
+    ASSERT_EQ(stats.size(), 2u);
+    EXPECT_EQ(stats[0].droppedQuota, 3u);
+    EXPECT_EQ(stats[1].droppedQuota, 0u);
+    EXPECT_EQ(stats[1].framesSent, 5u);
+}
+
+TEST(FramePublisher, LatestPolicySkipsByDesignAndFpsCapThins)
+{
+    Bench bench;
+    auto &latest =
+        bench.connect({.name = "ai", .policy = wire::DeliveryPolicy::Latest, .quota = 5});
+    auto &capped =
+        bench.connect({.name = "sub", .policy = wire::DeliveryPolicy::FpsCap, .fpsCap = 10});
+    EXPECT_EQ(latest.subscriber->welcome().quota, 1u) << "latest holds one frame";
+    const uint64_t frameNs = 33'333'333;
+    uint64_t cappedFrames = 0;
+    for (unsigned i = 0; i < 30; ++i) {
+        bench.publish(i % 8, 1'000'000'000 + i * frameNs);
+        cappedFrames += capped.frames.size();
+        bench.releaseAll(capped);
+        if (i % 3 == 2)
+            bench.releaseAll(latest);
+    }
+    auto stats = bench.publisher.clientStats();
+    EXPECT_EQ(stats[0].droppedQuota, 0u);
+    EXPECT_GT(stats[0].skippedByPolicy, 15u);
+    EXPECT_EQ(cappedFrames, 10u) << "one second of 30 fps capped to 10";
+    EXPECT_EQ(stats[1].skippedByPolicy, 20u);
+}
+
+TEST(FramePublisher, LeaseExpiryEvictsAndReclaims)
+{
+    Bench bench({.leaseTimeout = 50ms});
+    auto &holder = bench.connect({.name = "stuck", .quota = 3});
+    bench.publish(0);
+    bench.publish(1);
+    EXPECT_TRUE(bench.publisher.isHeld(bench.ids[0]));
+    bench.publisher.handleTimeouts(Clock::now());
+    EXPECT_TRUE(bench.gone.empty()) << "not yet";
+    EXPECT_LE(bench.publisher.nextDeadline(), Clock::now() + 50ms);
+    std::this_thread::sleep_for(60ms);
+    bench.publisher.handleTimeouts(Clock::now());
+    ASSERT_EQ(bench.gone.size(), 1u);
+    EXPECT_EQ(bench.gone[0].second, DisconnectReason::LeaseExpired);
+    EXPECT_FALSE(bench.publisher.isHeld(bench.ids[0]));
+    EXPECT_FALSE(bench.publisher.isHeld(bench.ids[1]));
+    EXPECT_EQ(bench.released.size(), 2u);
+    EXPECT_EQ(bench.publisher.stats().evictions, 1u);
+    bench.pump();
+    EXPECT_EQ(holder.subscriber->state(), FrameSubscriber::State::Disconnected);
+    bool toldWhy = false;
+    for (auto &e : holder.events)
+        if (auto *err = std::get_if<SubscriberEvent::ProducerError>(&e.value))
+            toldWhy = err->error.code == wire::ErrorCode::LeaseExpired;
+    EXPECT_TRUE(toldWhy);
+}
+
+TEST(FramePublisher, AdmissionDegradesThenRefuses)
+{
+    // 9 buffers, 4 for the capture: two consumers of quota 2, then room for one frame.
+    Bench bench({.poolCapacity = 9, .captureReserve = 4, .defaultQuota = 2});
+    bench.connect({.name = "a"});
+    bench.connect({.name = "b"});
+    auto &degraded = bench.connect({.name = "c"});
+    EXPECT_EQ(degraded.subscriber->welcome().quota, 1u);
+    EXPECT_EQ(degraded.subscriber->welcome().policy, uint8_t(wire::DeliveryPolicy::Latest));
+    EXPECT_TRUE(degraded.subscriber->welcome().flags & wire::WelcomeDegraded);
+    auto &refused = bench.connect({.name = "d"});
+    EXPECT_EQ(refused.subscriber->state(), FrameSubscriber::State::Disconnected);
+    EXPECT_EQ(bench.publisher.stats().clientsRefused, 1u);
+    EXPECT_EQ(bench.publisher.stats().clients, 3u);
+}
+
+TEST(FramePublisher, MalformedInputClosesOnlyThatConnection)
+{
+    Bench bench;
+    auto &good = bench.connect({.name = "good"});
+    // A second client that speaks garbage after a valid hello.
+    auto [mine, theirs] = socketPair();
+    int id = bench.publisher.addClient(std::move(mine), Clock::now());
+    ASSERT_GT(id, 0);
+    wire::Hello hello{};
+    hello.version = wire::kVersion;
+    hello.role = uint8_t(wire::Role::Consumer);
+    MessageChannel raw(std::move(theirs));
+    raw.queue(hello);
+    raw.flush();
+    bench.pump();
+    const char garbage[] = "\x01\x02\x03\x04garbage-garbage";
+    ASSERT_GT(::write(raw.fd(), garbage, sizeof(garbage)), 0);
+    bench.pump();
+    ASSERT_EQ(bench.gone.size(), 1u);
+    EXPECT_EQ(bench.gone[0].first, uint32_t(id));
+    EXPECT_EQ(bench.gone[0].second, DisconnectReason::ProtocolError);
+
+    // A release for a frame it does not hold is malformed too.
+    auto &liar = bench.connect({.name = "liar"});
+    bench.publish(0);
+    bench.releaseAll(good);
+    liar.subscriber->release(bench.ids[3], 1, 999);
+    bench.pump();
+    ASSERT_EQ(bench.gone.size(), 2u);
+    EXPECT_EQ(bench.gone[1].second, DisconnectReason::ProtocolError);
+    EXPECT_FALSE(bench.publisher.isHeld(bench.ids[0])) << "the liar's lease was reclaimed";
+
+    EXPECT_EQ(bench.publish(1), 1u) << "the good consumer is unaffected";
+    EXPECT_EQ(good.frames.size(), 1u);
+}
+
+TEST(FramePublisher, HelloTimeoutAndWrongVersion)
+{
+    Bench bench({.helloTimeout = 20ms});
+    auto [mine, theirs] = socketPair();
+    bench.publisher.addClient(std::move(mine), Clock::now());
+    std::this_thread::sleep_for(30ms);
+    bench.publisher.handleTimeouts(Clock::now());
+    EXPECT_TRUE(bench.publisher.pollItems().empty());
+
+    auto [mine2, theirs2] = socketPair();
+    bench.publisher.addClient(std::move(mine2), Clock::now());
+    MessageChannel raw(std::move(theirs2));
+    wire::Hello hello{};
+    hello.version = 99;
+    hello.role = uint8_t(wire::Role::Consumer);
+    raw.queue(hello);
+    raw.flush();
+    bench.pump();
+    std::vector<ReceivedMessage> out;
+    ::usleep(10000);
+    raw.receive(out);
+    ASSERT_GE(out.size(), 1u);
+    wire::ErrorMessage error;
+    ASSERT_EQ(out[0].decode(error), 0);
+    EXPECT_EQ(error.code, wire::ErrorCode::Version);
+    EXPECT_NE(error.text.find("99"), std::string::npos);
+}
+
+TEST(FramePublisher, CapsChangeReregistersAndUpstreamRequestsArrive)
+{
+    Bench bench;
+    auto &c = bench.connect({.name = "c", .quota = 4});
+    bench.publish(0);
+    bench.releaseAll(c);
+    bench.publisher.setCaps("video/x-raw, format=(string)GRAY8, width=(int)32, height=(int)128");
+    bench.pump();
+    EXPECT_EQ(c.subscriber->generation(), 2u);
+    uint64_t before = bench.publisher.stats().registrationsSent;
+    bench.publish(0);
+    EXPECT_EQ(bench.publisher.stats().registrationsSent, before + 1);
+    ASSERT_EQ(c.frames.size(), 1u);
+    EXPECT_EQ(c.frames[0].generation, 2u);
+
+    ASSERT_EQ(c.subscriber->requestUpstream(wire::UpstreamKind::KeyframeNow), 0);
+    bench.pump();
+    ASSERT_EQ(bench.upstream.size(), 1u);
+}
+
+TEST(FramePublisher, ConsumerThatStopsReadingIsDroppedThenEvicted)
+{
+    Bench bench({.leaseTimeout = 100ms, .maxPendingBytes = 1u << 30});
+    auto [mine, theirs] = socketPair();
+    int small = 4096;
+    ::setsockopt(mine.get(), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+    FrameSubscriber deaf({.name = "deaf", .quota = 16});
+    ASSERT_EQ(deaf.attach(std::move(theirs)), 0);
+    int id = bench.publisher.addClient(std::move(mine), Clock::now());
+    bench.publisher.handleReadable(FramePublisher::ClientId(id), Clock::now());
+    std::vector<SubscriberEvent> events;
+    // It reads the welcome, then never again; it releases nothing, but its quota is large:
+    // what stops delivery is its full socket.
+    for (int i = 0; i < 2000 && bench.publisher.stats().droppedSocket == 0; ++i) {
+        bench.publisher.publish(bench.ids[i % 8], {}, Clock::now());
+        if (i == 0)
+            deaf.handleReadable(events);
+        // Give leases back by hand so only the socket limits delivery.
+        bench.publisher.unregisterBuffer(bench.ids[i % 8]);
+        bench.ids[i % 8] =
+            uint32_t(bench.publisher.registerBuffer(layoutFor(bench.memfds[i % 8].get(), 4096)));
+    }
+    EXPECT_GT(bench.publisher.stats().droppedSocket, 0u);
+    std::this_thread::sleep_for(120ms);
+    bench.publisher.handleTimeouts(Clock::now());
+    ASSERT_FALSE(bench.gone.empty());
+    EXPECT_TRUE(bench.gone[0].second == DisconnectReason::TooSlow ||
+                bench.gone[0].second == DisconnectReason::LeaseExpired);
+}
+
+TEST(FramePublisher, ThousandAttachDetachCyclesLeaveNoFds)
+{
+    Bench bench;
+    auto cycle = [&] {
+        auto &c = bench.connect({.name = "cycle"});
+        bench.publish(0);
+        if (bench.consumers.size() % 2)
+            bench.releaseAll(c); // half release, half just vanish holding a frame
+        c.subscriber->disconnect();
+        bench.pump();
+        bench.consumers.clear();
+    };
+    for (int i = 0; i < 20; ++i)
+        cycle(); // warm-up: allocator caches, vectors at their size
+    const int fdsBefore = countOpenFds();
+    for (int i = 0; i < 1000; ++i)
+        cycle();
+    EXPECT_EQ(countOpenFds(), fdsBefore);
+    EXPECT_EQ(bench.publisher.stats().clients, 0u);
+    EXPECT_EQ(bench.publisher.stats().buffersHeld, 0u);
+}
+
+// ---- real processes -------------------------------------------------------------------
+
+namespace {
+
+// A producer publishing 30 fps from a ring of memfds, with the I/O on its own thread.
+class LiveProducer {
+public:
+    LiveProducer(const std::string &path, FramePublisher::Options options)
+        : publisher_(options, callbacks())
+    {
+        int error = 0;
+        UniqueFd listen = listenUnixSocket(path, &error);
+        if (!listen)
+            throw std::runtime_error("listen: " + std::to_string(error));
+        loop_ = std::make_unique<PublisherPollLoop>(publisher_, std::move(listen), mutex_);
+        publisher_.setCaps("video/x-raw, format=(string)GRAY8, width=(int)64, height=(int)64");
+        for (int i = 0; i < 16; ++i) {
+            memfds_.push_back(makeMemfd(4096, uint8_t(i)));
+            int id = publisher_.registerBuffer(layoutFor(memfds_.back().get(), 4096));
+            free_.push_back(uint32_t(id));
+        }
+        io_ = std::thread([this] {
+            while (!stop_)
+                loop_->runOnce(20);
+        });
+        capture_ = std::thread([this] { captureLoop(); });
+    }
+
+    ~LiveProducer()
+    {
+        stop_ = true;
+        loop_->wakeup();
+        capture_.join();
+        io_.join();
+    }
+
+    uint64_t published() const { return published_; }
+    uint64_t stalls() const { return stalls_; }
+    std::chrono::microseconds worstPublish() const
+    {
+        return std::chrono::microseconds(worstUs_.load());
+    }
+    PublisherStats stats()
+    {
+        std::lock_guard lock(mutex_);
+        return publisher_.stats();
+    }
+    std::vector<ClientStats> clients()
+    {
+        std::lock_guard lock(mutex_);
+        return publisher_.clientStats();
+    }
+
+private:
+    FramePublisher::Callbacks callbacks()
+    {
+        FramePublisher::Callbacks c;
+        c.bufferReleased = [this](FramePublisher::BufferId id) { free_.push_back(id); };
+        return c;
+    }
+
+    void captureLoop()
+    {
+        auto next = Clock::now();
+        while (!stop_) {
+            next += 33333us;
+            std::this_thread::sleep_until(next);
+            auto start = Clock::now();
+            {
+                std::lock_guard lock(mutex_);
+                if (free_.empty()) {
+                    stalls_++;
+                    continue;
+                }
+                uint32_t id = free_.front();
+                free_.pop_front();
+                FrameInfo info;
+                info.ptsNs = monotonicNowNs();
+                info.payloadSize = 4096;
+                info.cameraSequence = published_;
+                if (publisher_.publish(id, info, start) == 0)
+                    free_.push_back(id);
+                published_++;
+            }
+            loop_->wakeup();
+            auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+            if (took.count() > worstUs_)
+                worstUs_ = took.count();
+        }
+    }
+
+    std::mutex mutex_;
+    FramePublisher publisher_;
+    std::unique_ptr<PublisherPollLoop> loop_;
+    std::vector<UniqueFd> memfds_;
+    std::deque<uint32_t> free_;
+    std::atomic<bool> stop_{false};
+    std::atomic<uint64_t> published_{0};
+    std::atomic<uint64_t> stalls_{0};
+    std::atomic<int64_t> worstUs_{0};
+    std::thread io_;
+    std::thread capture_;
+};
+
+std::vector<uint64_t> cameraSequencesIn(const std::string &output)
+{
+    std::vector<uint64_t> seqs;
+    size_t pos = 0;
+    while ((pos = output.find("frame ", pos)) != std::string::npos) {
+        pos += 6;
+        seqs.push_back(std::stoull(output.substr(pos)));
+    }
+    return seqs;
+}
+
+} // namespace
+
+// Child role: a consumer that connects (and reconnects), reads each frame's first byte through
+// its own mapping of the fd, releases it, and prints "frame CAMSEQ" lines.
+int runChildRole(const std::string &role, int argc, char **argv)
+{
+    if (role != "consume" || argc != 2)
+        return 2;
+    std::string path = argv[0];
+    auto deadline = Clock::now() + std::chrono::seconds(std::atoi(argv[1]));
+    FrameSubscriber subscriber({.name = "child", .quota = 2});
+    std::map<uint32_t, BufferRegistration> buffers;
+    while (Clock::now() < deadline) {
+        if (subscriber.state() == FrameSubscriber::State::Disconnected) {
+            buffers.clear();
+            if (subscriber.connect(path) < 0) {
+                std::this_thread::sleep_for(50ms);
+                continue;
+            }
+            std::printf("connected\n");
+            std::fflush(stdout);
+        }
+        pollfd pfd{subscriber.fd(), POLLIN, 0};
+        ::poll(&pfd, 1, 100);
+        std::vector<SubscriberEvent> events;
+        if (subscriber.handleReadable(events) < 0) {
+            std::printf("disconnected\n");
+            std::fflush(stdout);
+        }
+        for (auto &e : events) {
+            if (auto *r = std::get_if<SubscriberEvent::Registered>(&e.value))
+                buffers[r->registration.layout.bufferId] = std::move(r->registration);
+            if (auto *f = std::get_if<SubscriberEvent::FrameArrived>(&e.value)) {
+                int byte = firstByte(buffers.at(f->frame.bufferId).fds[0].get());
+                std::printf("frame %llu byte %d\n", (unsigned long long)f->frame.cameraSequence,
+                            byte);
+                subscriber.release(f->frame.bufferId, f->frame.generation, f->frame.sequence);
+            }
+        }
+        std::fflush(stdout);
+    }
+    return 0;
+}
+
+TEST(FramePublisherProcesses, SigkilledConsumerIsReclaimedAtOnce)
+{
+    TempDir dir;
+    LiveProducer producer(dir.file("bus.sock"), {.leaseTimeout = 5000ms});
+    ChildProcess victim("consume", {dir.file("bus.sock"), "30"});
+    ChildProcess survivor("consume", {dir.file("bus.sock"), "30"});
+    ASSERT_TRUE(victim.waitForOutput("frame", 5s));
+    ASSERT_TRUE(survivor.waitForOutput("frame", 5s));
+    victim.signal(SIGKILL);
+    EXPECT_EQ(victim.wait(2s), 128 + SIGKILL);
+    // Hang-up is seen at once, long before the 5 s lease would expire.
+    auto start = Clock::now();
+    while (producer.stats().clients != 1 && Clock::now() - start < 2s)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(producer.stats().clients, 1u);
+    EXPECT_LT(Clock::now() - start, 1s);
+    EXPECT_EQ(producer.stats().evictions, 0u) << "a hang-up, not a lease eviction";
+    std::this_thread::sleep_for(300ms);
+    EXPECT_LE(producer.stats().buffersHeld, 2u) << "only the survivor's quota is held";
+    EXPECT_EQ(producer.stalls(), 0u);
+}
+
+TEST(FramePublisherProcesses, StoppedConsumerIsEvictedOthersKeepFullRateAndItReconnects)
+{
+    TempDir dir;
+    LiveProducer producer(dir.file("bus.sock"), {.leaseTimeout = 1000ms});
+    ChildProcess stopped("consume", {dir.file("bus.sock"), "30"});
+    ChildProcess a("consume", {dir.file("bus.sock"), "30"});
+    ChildProcess b("consume", {dir.file("bus.sock"), "30"});
+    ASSERT_TRUE(stopped.waitForOutput("frame", 5s));
+    ASSERT_TRUE(a.waitForOutput("frame", 5s));
+    ASSERT_TRUE(b.waitForOutput("frame", 5s));
+
+    const uint64_t publishedBefore = producer.published();
+    stopped.signal(SIGSTOP);
+    std::this_thread::sleep_for(3s);
+    const uint64_t publishedDuring = producer.published() - publishedBefore;
+    EXPECT_GE(publishedDuring, 85u) << "the producer kept ~30 fps";
+    EXPECT_EQ(producer.stats().evictions, 1u) << "evicted after the 1 s lease";
+    EXPECT_EQ(producer.stalls(), 0u) << "the capture never ran out of buffers";
+    EXPECT_LT(producer.worstPublish(), 20ms);
+    stopped.signal(SIGCONT);
+
+    // After SIGCONT it finds its connection closed and connects again.
+    auto reconnected = [&] {
+        std::string out = stopped.output();
+        return out.find("connected", out.find("connected") + 1) != std::string::npos;
+    };
+    for (auto start = Clock::now(); !reconnected() && Clock::now() - start < 5s;)
+        std::this_thread::sleep_for(20ms);
+    ASSERT_TRUE(reconnected());
+    size_t framesAtReconnect = cameraSequencesIn(stopped.output()).size();
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(producer.stats().clients, 3u);
+    EXPECT_GT(cameraSequencesIn(stopped.output()).size(), framesAtReconnect + 5);
+
+    // The others saw every frame: no gaps in their camera sequence numbers.
+    for (ChildProcess *child : {&a, &b}) {
+        std::vector<uint64_t> seqs = cameraSequencesIn(child->output());
+        ASSERT_GT(seqs.size(), 90u);
+        uint64_t gaps = 0;
+        for (size_t i = 1; i < seqs.size(); ++i)
+            gaps += seqs[i] != seqs[i - 1] + 1;
+        EXPECT_EQ(gaps, 0u);
+    }
+    for (const ClientStats &c : producer.clients())
+        EXPECT_EQ(c.droppedSocket, 0u);
+}

@@ -1,0 +1,632 @@
+#include "FramePublisher.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <optional>
+#include <unistd.h>
+
+namespace zerotee {
+
+struct FramePublisher::Client {
+    struct Lease {
+        BufferId buffer;
+        uint64_t sequence;
+        Clock::time_point deadline;
+    };
+
+    Client(ClientId clientId, UniqueFd socket, Clock::time_point now)
+        : id(clientId), channel(std::move(socket)), connectedAt(now)
+    {
+    }
+
+    ClientId id;
+    MessageChannel channel;
+    PeerCredentials peer;
+    Clock::time_point connectedAt;
+    bool admitted = false;
+    uint64_t fpsPeriodNs = 0;
+    uint64_t nextDueNs = 0;
+    std::vector<Lease> leases;
+    std::vector<uint32_t> knownSerial; // per buffer id: the registration it has, 0 = none
+    std::optional<Clock::time_point> pendingSince;
+    ClientStats stats;
+};
+
+struct FramePublisher::Buffer {
+    std::vector<UniqueFd> fds;
+    wire::RegisterBuffer desc{};
+    uint32_t serial = 0; // tells a reused slot from its previous occupant
+    unsigned holders = 0;
+    bool retired = false;
+};
+
+const char *disconnectReasonName(DisconnectReason reason)
+{
+    switch (reason) {
+    case DisconnectReason::HungUp:
+        return "hung up";
+    case DisconnectReason::Goodbye:
+        return "said goodbye";
+    case DisconnectReason::ProtocolError:
+        return "protocol error";
+    case DisconnectReason::Refused:
+        return "refused";
+    case DisconnectReason::LeaseExpired:
+        return "lease expired";
+    case DisconnectReason::TooSlow:
+        return "stopped reading";
+    case DisconnectReason::HelloTimeout:
+        return "no hello";
+    case DisconnectReason::Shutdown:
+        return "shutdown";
+    }
+    return "unknown";
+}
+
+FramePublisher::FramePublisher(Options options, Callbacks callbacks)
+    : options_(std::move(options)), callbacks_(std::move(callbacks))
+{
+}
+
+FramePublisher::~FramePublisher()
+{
+    callbacks_ = {};
+    closeAll();
+}
+
+FramePublisher::Client *FramePublisher::findClient(ClientId id)
+{
+    for (auto &client : clients_)
+        if (client->id == id)
+            return client.get();
+    return nullptr;
+}
+
+int FramePublisher::addClient(UniqueFd socket, Clock::time_point now)
+{
+    PeerCredentials peer;
+    if (int ret = readPeerCredentials(socket.get(), &peer); ret < 0)
+        return ret;
+    bool allowed =
+        peer.uid == ::geteuid() || peer.uid == 0 ||
+        std::ranges::find(options_.allowedUids, peer.uid) != options_.allowedUids.end() ||
+        std::ranges::find(options_.allowedGids, peer.gid) != options_.allowedGids.end();
+    if (!allowed) {
+        stats_.clientsRefused++;
+        return -EACCES;
+    }
+    auto client = std::make_unique<Client>(nextClientId_++, std::move(socket), now);
+    client->peer = peer;
+    client->stats.id = client->id;
+    client->stats.peer = peer;
+    ClientId id = client->id;
+    clients_.push_back(std::move(client));
+    return int(id);
+}
+
+std::vector<FramePublisher::PollItem> FramePublisher::pollItems() const
+{
+    std::vector<PollItem> items;
+    items.reserve(clients_.size());
+    for (const auto &client : clients_)
+        items.push_back({client->channel.fd(), client->id, client->channel.hasPending()});
+    return items;
+}
+
+void FramePublisher::handleReadable(ClientId id, Clock::time_point now)
+{
+    Client *client = findClient(id);
+    if (!client)
+        return;
+    std::vector<ReceivedMessage> messages;
+    int ret = client->channel.receive(messages);
+    for (const ReceivedMessage &message : messages) {
+        handleMessage(*client, message, now);
+        client = findClient(id); // a message may have closed the connection
+        if (!client)
+            return;
+    }
+    if (ret == -ECONNRESET)
+        disconnect(id, DisconnectReason::HungUp, "");
+    else if (ret == -EBADMSG)
+        disconnect(id, DisconnectReason::ProtocolError, "malformed message on the socket");
+    else if (ret < 0)
+        disconnect(id, DisconnectReason::HungUp, std::strerror(-ret));
+}
+
+void FramePublisher::handleWritable(ClientId id, Clock::time_point now)
+{
+    if (Client *client = findClient(id))
+        flushClient(*client, now);
+}
+
+void FramePublisher::handleHangup(ClientId id)
+{
+    if (findClient(id))
+        disconnect(id, DisconnectReason::HungUp, "");
+}
+
+void FramePublisher::flushClient(Client &client, Clock::time_point now)
+{
+    int ret = client.channel.flush();
+    if (ret == 0) {
+        client.pendingSince.reset();
+    } else if (ret == -EAGAIN) {
+        if (!client.pendingSince)
+            client.pendingSince = now;
+        if (client.channel.pendingBytes() > options_.maxPendingBytes)
+            disconnect(client.id, DisconnectReason::TooSlow, "send queue over its limit");
+    } else {
+        disconnect(client.id, DisconnectReason::HungUp, std::strerror(-ret));
+    }
+}
+
+void FramePublisher::handleMessage(Client &client, const ReceivedMessage &message,
+                                   Clock::time_point now)
+{
+    using wire::MessageType;
+    if (!client.admitted && message.type() != MessageType::Hello) {
+        disconnect(client.id, DisconnectReason::ProtocolError,
+                   std::string("expected Hello, got ") + wire::messageTypeName(message.type()));
+        return;
+    }
+    switch (message.type()) {
+    case MessageType::Hello:
+        if (client.admitted) {
+            disconnect(client.id, DisconnectReason::ProtocolError, "second Hello");
+            return;
+        }
+        handleHello(client, message);
+        if (Client *still = findClient(client.id))
+            flushClient(*still, now);
+        return;
+    case MessageType::Release:
+        handleRelease(client, message);
+        return;
+    case MessageType::UpstreamRequest: {
+        wire::UpstreamRequest request;
+        if (message.decode(request) < 0) {
+            disconnect(client.id, DisconnectReason::ProtocolError, "bad UpstreamRequest");
+            return;
+        }
+        if (callbacks_.upstreamRequest)
+            callbacks_.upstreamRequest(client.id, wire::UpstreamKind(request.kind),
+                                       request.argument);
+        return;
+    }
+    case MessageType::Goodbye: {
+        wire::Goodbye goodbye;
+        if (message.decode(goodbye) < 0)
+            disconnect(client.id, DisconnectReason::ProtocolError, "bad Goodbye");
+        else
+            disconnect(client.id, DisconnectReason::Goodbye, "");
+        return;
+    }
+    default:
+        disconnect(client.id, DisconnectReason::ProtocolError,
+                   std::string("unexpected ") + wire::messageTypeName(message.type()) +
+                       " from a consumer");
+        return;
+    }
+}
+
+unsigned FramePublisher::quotaInUse() const
+{
+    unsigned sum = 0;
+    for (const auto &client : clients_)
+        if (client->admitted)
+            sum += client->stats.quota;
+    return sum;
+}
+
+void FramePublisher::handleHello(Client &client, const ReceivedMessage &message)
+{
+    wire::Hello hello;
+    if (message.payload.size() >= sizeof(uint16_t)) {
+        uint16_t version;
+        std::memcpy(&version, message.payload.data(), sizeof(version));
+        if (version != wire::kVersion) {
+            client.channel.queue(wire::MessageType::Error,
+                                 wire::encodeError(wire::ErrorCode::Version,
+                                                   "protocol version " + std::to_string(version) +
+                                                       " unsupported, producer speaks " +
+                                                       std::to_string(wire::kVersion)));
+            client.channel.flush();
+            disconnect(client.id, DisconnectReason::Refused, "unsupported protocol version");
+            return;
+        }
+    }
+    if (message.decode(hello) < 0) {
+        disconnect(client.id, DisconnectReason::ProtocolError, "bad Hello");
+        return;
+    }
+
+    auto policy = wire::DeliveryPolicy(hello.policy);
+    unsigned wanted =
+        hello.quota == 0 ? options_.defaultQuota : std::min(hello.quota, options_.maxQuota);
+    if (policy == wire::DeliveryPolicy::Latest)
+        wanted = 1;
+    bool degraded = false;
+    if (options_.poolCapacity > 0) {
+        int room = int(options_.poolCapacity) - int(options_.captureReserve) - int(quotaInUse());
+        if (room < 1) {
+            stats_.clientsRefused++;
+            client.channel.queue(wire::MessageType::Error,
+                                 wire::encodeError(wire::ErrorCode::PoolExhausted,
+                                                   "no pool buffers left for another consumer"));
+            client.channel.flush();
+            disconnect(client.id, DisconnectReason::Refused, "pool exhausted");
+            return;
+        }
+        if (unsigned(room) < wanted) {
+            // Degrade rather than refuse: one frame at a time, the newest.
+            wanted = 1;
+            policy = wire::DeliveryPolicy::Latest;
+            degraded = true;
+        }
+    }
+
+    client.admitted = true;
+    client.stats.name = wire::nameOf(hello.name);
+    client.stats.policy = policy;
+    client.stats.quota = wanted;
+    client.stats.degraded = degraded;
+    if (policy == wire::DeliveryPolicy::FpsCap)
+        client.fpsPeriodNs = uint64_t(1e12 / double(hello.fpsCapMilli));
+    stats_.clientsAccepted++;
+
+    wire::Welcome welcome{};
+    welcome.version = wire::kVersion;
+    welcome.policy = uint8_t(policy);
+    welcome.flags = degraded ? wire::WelcomeDegraded : 0;
+    welcome.clientId = client.id;
+    welcome.quota = wanted;
+    welcome.leaseTimeoutMs = uint32_t(options_.leaseTimeout.count());
+    client.channel.queue(welcome);
+    if (!caps_.empty())
+        client.channel.queue(wire::MessageType::Caps, wire::encodeCaps(generation_, caps_));
+    if (callbacks_.clientAdmitted)
+        callbacks_.clientAdmitted(client.stats);
+}
+
+void FramePublisher::handleRelease(Client &client, const ReceivedMessage &message)
+{
+    wire::Release release;
+    if (message.decode(release) < 0) {
+        disconnect(client.id, DisconnectReason::ProtocolError, "bad Release");
+        return;
+    }
+    auto it = std::ranges::find_if(client.leases, [&](const Client::Lease &lease) {
+        return lease.buffer == release.bufferId && lease.sequence == release.sequence;
+    });
+    if (it == client.leases.end()) {
+        disconnect(client.id, DisconnectReason::ProtocolError,
+                   "Release of frame " + std::to_string(release.sequence) +
+                       " that it does not hold");
+        return;
+    }
+    BufferId buffer = it->buffer;
+    client.leases.erase(it);
+    client.stats.held = uint32_t(client.leases.size());
+    releaseLease(buffer);
+}
+
+void FramePublisher::releaseLease(BufferId id)
+{
+    if (id >= buffers_.size() || !buffers_[id])
+        return;
+    Buffer &buffer = *buffers_[id];
+    if (buffer.holders == 0 || --buffer.holders > 0)
+        return;
+    if (buffer.retired)
+        buffers_[id].reset();
+    // During publish() the caller learns the outcome from the return value instead.
+    if (!publishing_ && callbacks_.bufferReleased)
+        callbacks_.bufferReleased(id);
+}
+
+void FramePublisher::disconnect(ClientId id, DisconnectReason reason, const std::string &detail)
+{
+    auto it = std::ranges::find_if(clients_, [id](const auto &c) { return c->id == id; });
+    if (it == clients_.end())
+        return;
+    std::unique_ptr<Client> client = std::move(*it);
+    clients_.erase(it);
+
+    // Tell the peer why, if the socket still takes bytes; never wait for it.
+    wire::ErrorCode code{};
+    bool explain = true;
+    switch (reason) {
+    case DisconnectReason::ProtocolError:
+        code = wire::ErrorCode::Protocol;
+        break;
+    case DisconnectReason::LeaseExpired:
+        code = wire::ErrorCode::LeaseExpired;
+        break;
+    case DisconnectReason::TooSlow:
+        code = wire::ErrorCode::TooSlow;
+        break;
+    default:
+        explain = false;
+        break;
+    }
+    if (explain) {
+        client->channel.queue(wire::MessageType::Error, wire::encodeError(code, detail));
+        client->channel.flush();
+    }
+    if (reason == DisconnectReason::LeaseExpired || reason == DisconnectReason::TooSlow)
+        stats_.evictions++;
+
+    client->channel.close();
+    for (const Client::Lease &lease : client->leases)
+        releaseLease(lease.buffer);
+    client->leases.clear();
+    client->stats.held = 0;
+    if (client->admitted && callbacks_.clientGone)
+        callbacks_.clientGone(client->stats, reason, detail);
+}
+
+void FramePublisher::handleTimeouts(Clock::time_point now)
+{
+    std::vector<std::pair<ClientId, DisconnectReason>> expired;
+    for (const auto &client : clients_) {
+        if (!client->admitted && now - client->connectedAt > options_.helloTimeout) {
+            expired.emplace_back(client->id, DisconnectReason::HelloTimeout);
+            continue;
+        }
+        bool leaseExpired = std::ranges::any_of(
+            client->leases, [&](const Client::Lease &lease) { return lease.deadline <= now; });
+        if (leaseExpired)
+            expired.emplace_back(client->id, DisconnectReason::LeaseExpired);
+        else if (client->pendingSince && now - *client->pendingSince > options_.leaseTimeout)
+            expired.emplace_back(client->id, DisconnectReason::TooSlow);
+    }
+    for (auto [id, reason] : expired) {
+        std::string detail = reason == DisconnectReason::LeaseExpired
+                                 ? "held a frame longer than " +
+                                       std::to_string(options_.leaseTimeout.count()) + " ms"
+                                 : "";
+        disconnect(id, reason, detail);
+    }
+}
+
+FramePublisher::Clock::time_point FramePublisher::nextDeadline() const
+{
+    Clock::time_point next = Clock::time_point::max();
+    for (const auto &client : clients_) {
+        if (!client->admitted)
+            next = std::min(next, client->connectedAt + options_.helloTimeout);
+        for (const Client::Lease &lease : client->leases)
+            next = std::min(next, lease.deadline);
+        if (client->pendingSince)
+            next = std::min(next, *client->pendingSince + options_.leaseTimeout);
+    }
+    return next;
+}
+
+void FramePublisher::setCaps(const std::string &caps)
+{
+    if (caps == caps_)
+        return;
+    caps_ = caps;
+    generation_++;
+    std::string payload = wire::encodeCaps(generation_, caps_);
+    std::vector<ClientId> ids;
+    for (const auto &client : clients_) {
+        // Consumers drop their registrations on new caps; send them again as they are used.
+        std::ranges::fill(client->knownSerial, 0u);
+        if (client->admitted) {
+            client->channel.queue(wire::MessageType::Caps, payload);
+            ids.push_back(client->id);
+        }
+    }
+    for (ClientId id : ids)
+        if (Client *client = findClient(id))
+            flushClient(*client, Clock::now());
+}
+
+int FramePublisher::registerBuffer(const BufferLayout &layout)
+{
+    if (layout.memories.empty() || layout.memories.size() > wire::kMaxMemories ||
+        layout.planes.size() > wire::kMaxPlanes)
+        return -EINVAL;
+
+    auto buffer = std::make_unique<Buffer>();
+    buffer->serial = ++nextSerial_;
+    wire::RegisterBuffer &desc = buffer->desc;
+    desc.memoryType = uint8_t(layout.memoryType);
+    desc.memoryCount = uint8_t(layout.memories.size());
+    desc.planeCount = uint8_t(layout.planes.size());
+    desc.drmFourcc = layout.drmFourcc;
+    desc.drmModifier = layout.drmModifier;
+    desc.width = layout.width;
+    desc.height = layout.height;
+    for (size_t i = 0; i < layout.memories.size(); ++i) {
+        const BufferLayout::Memory &m = layout.memories[i];
+        UniqueFd copy(::fcntl(m.fd, F_DUPFD_CLOEXEC, 0));
+        if (!copy)
+            return -errno;
+        buffer->fds.push_back(std::move(copy));
+        desc.memories[i] = {m.fdOffset, m.size, m.fdSize};
+    }
+    for (size_t i = 0; i < layout.planes.size(); ++i)
+        desc.planes[i] = layout.planes[i];
+
+    // Validate exactly as a consumer will, so a bad layout fails here and not over there.
+    std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t *>(&desc), sizeof(desc));
+    if (wire::decode(bytes, desc.memoryCount, desc) < 0)
+        return -EINVAL;
+
+    auto slot = std::ranges::find_if(buffers_, [](const auto &b) { return !b; });
+    BufferId id = BufferId(slot - buffers_.begin());
+    if (slot == buffers_.end())
+        buffers_.push_back(std::move(buffer));
+    else
+        *slot = std::move(buffer);
+    buffers_[id]->desc.bufferId = id;
+    return int(id);
+}
+
+void FramePublisher::unregisterBuffer(BufferId id)
+{
+    if (id >= buffers_.size() || !buffers_[id] || buffers_[id]->retired)
+        return;
+    Buffer &buffer = *buffers_[id];
+    wire::UnregisterBuffer message{id, generation_};
+    for (const auto &client : clients_) {
+        if (id < client->knownSerial.size() && client->knownSerial[id] == buffer.serial) {
+            client->knownSerial[id] = 0;
+            client->channel.queue(message);
+        }
+    }
+    if (buffer.holders == 0)
+        buffers_[id].reset();
+    else
+        buffer.retired = true;
+}
+
+bool FramePublisher::isHeld(BufferId id) const
+{
+    return id < buffers_.size() && buffers_[id] && buffers_[id]->holders > 0;
+}
+
+bool FramePublisher::wantsFrame(Client &client, const FrameInfo &info)
+{
+    if (client.leases.size() >= client.stats.quota) {
+        if (client.stats.policy == wire::DeliveryPolicy::Latest) {
+            client.stats.skippedByPolicy++;
+            stats_.skippedByPolicy++;
+        } else {
+            client.stats.droppedQuota++;
+            stats_.droppedQuota++;
+        }
+        return false;
+    }
+    if (client.stats.policy == wire::DeliveryPolicy::FpsCap && info.ptsNs != wire::kNoTimestamp &&
+        client.nextDueNs != 0) {
+        // A quarter period of slack absorbs capture jitter: 30 fps capped to 15 keeps every
+        // other frame, capped to 10 every third.
+        if (info.ptsNs + client.fpsPeriodNs / 4 < client.nextDueNs) {
+            client.stats.skippedByPolicy++;
+            stats_.skippedByPolicy++;
+            return false;
+        }
+    }
+    if (client.channel.hasPending()) {
+        client.stats.droppedSocket++;
+        stats_.droppedSocket++;
+        return false;
+    }
+    return true;
+}
+
+bool FramePublisher::sendFrame(Client &client, Buffer &buffer, BufferId id,
+                               const wire::Frame &frame)
+{
+    if (client.knownSerial.size() <= id)
+        client.knownSerial.resize(id + 1, 0);
+    if (client.knownSerial[id] != buffer.serial) {
+        wire::RegisterBuffer desc = buffer.desc;
+        desc.generation = generation_;
+        int fds[wire::kMaxMemories];
+        for (size_t i = 0; i < buffer.fds.size(); ++i)
+            fds[i] = buffer.fds[i].get();
+        if (client.channel.queue(desc, std::span<const int>(fds, buffer.fds.size())) < 0)
+            return false;
+        client.knownSerial[id] = buffer.serial;
+        stats_.registrationsSent++;
+    }
+    client.channel.queue(frame);
+    return true;
+}
+
+unsigned FramePublisher::publish(BufferId id, const FrameInfo &info, Clock::time_point now)
+{
+    if (id >= buffers_.size() || !buffers_[id] || buffers_[id]->retired)
+        return 0;
+    Buffer &buffer = *buffers_[id];
+    stats_.framesPublished++;
+
+    wire::Frame frame{};
+    frame.bufferId = id;
+    frame.generation = generation_;
+    frame.sequence = ++sequence_;
+    frame.ptsNs = info.ptsNs;
+    frame.durationNs = info.durationNs;
+    frame.publishNs = monotonicNowNs();
+    frame.cameraSequence = info.cameraSequence;
+    frame.payloadSize = info.payloadSize;
+    frame.flags = info.flags;
+
+    unsigned takers = 0;
+    std::vector<ClientId> toFlush;
+    for (const auto &client : clients_) {
+        if (!client->admitted || !wantsFrame(*client, info))
+            continue;
+        if (!sendFrame(*client, buffer, id, frame))
+            continue;
+        client->leases.push_back({id, frame.sequence, now + options_.leaseTimeout});
+        client->stats.held = uint32_t(client->leases.size());
+        client->stats.framesSent++;
+        if (client->stats.policy == wire::DeliveryPolicy::FpsCap &&
+            info.ptsNs != wire::kNoTimestamp)
+            client->nextDueNs =
+                client->nextDueNs == 0 || info.ptsNs > client->nextDueNs + client->fpsPeriodNs
+                    ? info.ptsNs + client->fpsPeriodNs
+                    : client->nextDueNs + client->fpsPeriodNs;
+        buffer.holders++;
+        takers++;
+        stats_.framesSent++;
+        toFlush.push_back(client->id);
+    }
+    if (takers == 0)
+        stats_.framesUnseen++;
+    // Flushing may disconnect a client and so give its lease back; the holders left after it
+    // are the answer, and no callback fires for this buffer meanwhile.
+    publishing_ = true;
+    for (ClientId clientId : toFlush)
+        if (Client *client = findClient(clientId))
+            flushClient(*client, now);
+    publishing_ = false;
+    return buffer.holders;
+}
+
+void FramePublisher::closeAll()
+{
+    while (!clients_.empty()) {
+        Client &client = *clients_.front();
+        client.channel.queue(wire::Goodbye{uint32_t(wire::GoodbyeReason::Shutdown), 0});
+        client.channel.flush();
+        disconnect(client.id, DisconnectReason::Shutdown, "");
+    }
+}
+
+PublisherStats FramePublisher::stats() const
+{
+    PublisherStats s = stats_;
+    s.clients = 0;
+    for (const auto &client : clients_)
+        s.clients += client->admitted ? 1 : 0;
+    s.buffersRegistered = 0;
+    s.buffersHeld = 0;
+    for (const auto &buffer : buffers_) {
+        if (!buffer)
+            continue;
+        s.buffersRegistered += buffer->retired ? 0 : 1;
+        s.buffersHeld += buffer->holders > 0 ? 1 : 0;
+    }
+    return s;
+}
+
+std::vector<ClientStats> FramePublisher::clientStats() const
+{
+    std::vector<ClientStats> out;
+    for (const auto &client : clients_)
+        if (client->admitted)
+            out.push_back(client->stats);
+    return out;
+}
+
+} // namespace zerotee
