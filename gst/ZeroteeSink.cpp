@@ -1,0 +1,776 @@
+#include "ZeroteeSink.h"
+
+#include "BufferSharing.h"
+#include "BusPublisher.h"
+#include "FramePublisher.h"
+#include "MemfdBufferPool.h"
+#include "MonotonicClock.h"
+#include "PollLoop.h"
+#include "UnixSocket.h"
+
+#include <gst/video/video.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <unordered_map>
+#include <vector>
+
+GST_DEBUG_CATEGORY_STATIC(zerotee_sink_debug);
+#define GST_CAT_DEFAULT zerotee_sink_debug
+
+using zerotee::FramePublisher;
+
+enum {
+    PROP_0,
+    PROP_SOCKET_PATH,
+    PROP_POOL_SIZE,
+    PROP_QUOTA,
+    PROP_LEASE_TIMEOUT,
+    PROP_CAPTURE_RESERVE,
+    PROP_BUS_PUBLISHER,
+    PROP_STATS,
+};
+
+constexpr guint DEFAULT_POOL_SIZE = 12;
+constexpr guint DEFAULT_QUOTA = 2;
+constexpr guint DEFAULT_LEASE_TIMEOUT = 1000;
+constexpr guint DEFAULT_CAPTURE_RESERVE = 4;
+// How long the I/O thread sleeps at most when nothing happens.
+constexpr int kIdlePollMs = 500;
+
+namespace {
+
+struct Settings {
+    std::string socketPath;
+    guint poolSize = DEFAULT_POOL_SIZE;
+    guint quota = DEFAULT_QUOTA;
+    guint leaseTimeoutMs = DEFAULT_LEASE_TIMEOUT;
+    guint captureReserve = DEFAULT_CAPTURE_RESERVE;
+    zerotee::BusPublisher *busPublisher = nullptr; // external: the host serves the socket
+};
+
+struct CopyCounters {
+    uint64_t bytesCopied = 0;
+    uint64_t pixelBytesCopied = 0;
+    uint64_t dropsNoBuffer = 0; // the copy pool was empty (every buffer held by consumers)
+};
+
+struct Registration {
+    FramePublisher::BufferId id = 0;
+    uint64_t capacity = 0;
+    uint64_t lastUsed = 0;
+};
+
+/// Everything that exists between start() and stop(). The registrations and the held buffers
+/// are guarded by the bus's mutex, shared by the streaming thread (render) and whoever serves
+/// the sockets: the sink's own I/O thread (PublisherPollLoop), or, with an external
+/// #bus-publisher, the host's event loop (the supervisor, whose consumers outlive this sink).
+struct Runtime {
+    std::unique_ptr<zerotee::BusPublisher> ownBus; // when the sink serves its own socket
+    zerotee::BusPublisher *bus = nullptr;          // ownBus or the external one
+    std::unique_ptr<zerotee::PublisherPollLoop> loop;
+    std::thread ioThread;
+    std::atomic<bool> quit{false};
+    std::string socketPath;
+
+    std::mutex &mutex() { return bus->mutex(); }
+    FramePublisher &publisher() { return bus->publisher(); }
+
+    std::unordered_map<zerotee::MemoryIdentity, Registration, zerotee::MemoryIdentityHash>
+        registrations;
+    std::unordered_map<FramePublisher::BufferId, std::vector<GstBuffer *>> held;
+    std::vector<GstBuffer *> toUnref; // released under the mutex, unreffed outside it
+    bool keyframeRequested = false;
+    uint64_t useCounter = 0;
+
+    std::vector<GstBuffer *> takeUnrefs()
+    {
+        std::vector<GstBuffer *> out;
+        out.swap(toUnref);
+        return out;
+    }
+};
+
+void unrefAll(std::vector<GstBuffer *> &buffers)
+{
+    for (GstBuffer *buffer : buffers)
+        gst_buffer_unref(buffer);
+    buffers.clear();
+}
+
+} // namespace
+
+struct ZeroteeSinkPrivate {
+    Settings settings; // GST_OBJECT_LOCK
+
+    std::unique_ptr<Runtime> runtime; // created in start(), destroyed in stop()
+    std::mutex statsMutex;            // guards lastStats, counters (read by the stats property)
+    zerotee::PublisherStats lastStats;
+    CopyCounters counters;
+
+    // Streaming thread only.
+    GstCaps *caps = nullptr;
+    bool isRawVideo = false;
+    GstVideoInfo videoInfo;
+    GstBufferPool *copyPool = nullptr;
+    guint copyPoolSize = 0; // slab size, for non-video caps
+    uint64_t frameCounter = 0;
+};
+
+struct _ZeroteeSink {
+    GstBaseSink parent;
+    ZeroteeSinkPrivate *priv;
+};
+
+G_DEFINE_TYPE(ZeroteeSink, zerotee_sink, GST_TYPE_BASE_SINK)
+
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+static void zerotee_sink_set_property(GObject *object, guint prop_id, const GValue *value,
+                                      GParamSpec *pspec);
+static void zerotee_sink_get_property(GObject *object, guint prop_id, GValue *value,
+                                      GParamSpec *pspec);
+static void zerotee_sink_finalize(GObject *object);
+static gboolean zerotee_sink_start(GstBaseSink *basesink);
+static gboolean zerotee_sink_stop(GstBaseSink *basesink);
+static gboolean zerotee_sink_set_caps(GstBaseSink *basesink, GstCaps *caps);
+static gboolean zerotee_sink_propose_allocation(GstBaseSink *basesink, GstQuery *query);
+static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffer);
+
+static void zerotee_sink_class_init(ZeroteeSinkClass *klass)
+{
+    GObjectClass *gobjectClass = G_OBJECT_CLASS(klass);
+    GstElementClass *elementClass = GST_ELEMENT_CLASS(klass);
+    GstBaseSinkClass *baseSinkClass = GST_BASE_SINK_CLASS(klass);
+
+    GST_DEBUG_CATEGORY_INIT(zerotee_sink_debug, "zeroteesink", 0, "zerotee frame bus sink");
+
+    gobjectClass->set_property = zerotee_sink_set_property;
+    gobjectClass->get_property = zerotee_sink_get_property;
+    gobjectClass->finalize = zerotee_sink_finalize;
+
+    g_object_class_install_property(
+        gobjectClass, PROP_SOCKET_PATH,
+        g_param_spec_string(
+            "socket-path", "Socket path", "Path of the Unix socket consumers connect to (required)",
+            nullptr,
+            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    g_object_class_install_property(
+        gobjectClass, PROP_POOL_SIZE,
+        g_param_spec_uint(
+            "pool-size", "Pool size",
+            "Buffers in the pool offered upstream; also the publisher's pool "
+            "capacity that consumer quotas must fit in",
+            2, 256, DEFAULT_POOL_SIZE,
+            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    g_object_class_install_property(
+        gobjectClass, PROP_QUOTA,
+        g_param_spec_uint(
+            "quota", "Quota", "Frames a consumer may hold at once unless it asks for another quota",
+            1, 64, DEFAULT_QUOTA,
+            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    g_object_class_install_property(
+        gobjectClass, PROP_LEASE_TIMEOUT,
+        g_param_spec_uint(
+            "lease-timeout", "Lease timeout",
+            "Milliseconds a consumer may hold a frame before it is evicted", 10, 600000,
+            DEFAULT_LEASE_TIMEOUT,
+            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    g_object_class_install_property(
+        gobjectClass, PROP_CAPTURE_RESERVE,
+        g_param_spec_uint(
+            "capture-reserve", "Capture reserve",
+            "Pool buffers the producer keeps for itself (never leased to consumers)", 0, 256,
+            DEFAULT_CAPTURE_RESERVE,
+            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    g_object_class_install_property(
+        gobjectClass, PROP_BUS_PUBLISHER,
+        g_param_spec_pointer(
+            "bus-publisher", "Bus publisher",
+            "For applications embedding the sink: a zerotee::BusPublisher whose socket the "
+            "application serves itself, and whose consumers outlive this element (socket-path "
+            "is then ignored)",
+            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    g_object_class_install_property(
+        gobjectClass, PROP_STATS,
+        g_param_spec_boxed("stats", "Statistics",
+                           "clients, frames-published, frames-sent, drops-quota, drops-socket, "
+                           "skipped-policy, evictions, bytes-copied, pixel-bytes-copied, "
+                           "buffers-registered, ...",
+                           GST_TYPE_STRUCTURE,
+                           GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+    gst_element_class_set_static_metadata(
+        elementClass, "zerotee frame bus sink", "Sink/Network",
+        "Shares buffers with other processes over a Unix socket without copying them",
+        "zerotee project");
+    gst_element_class_add_static_pad_template(elementClass, &sink_template);
+
+    baseSinkClass->start = GST_DEBUG_FUNCPTR(zerotee_sink_start);
+    baseSinkClass->stop = GST_DEBUG_FUNCPTR(zerotee_sink_stop);
+    baseSinkClass->set_caps = GST_DEBUG_FUNCPTR(zerotee_sink_set_caps);
+    baseSinkClass->propose_allocation = GST_DEBUG_FUNCPTR(zerotee_sink_propose_allocation);
+    baseSinkClass->render = GST_DEBUG_FUNCPTR(zerotee_sink_render);
+}
+
+static void zerotee_sink_init(ZeroteeSink *self)
+{
+    self->priv = new ZeroteeSinkPrivate();
+    gst_video_info_init(&self->priv->videoInfo);
+    // The publisher must never pace the camera.
+    gst_base_sink_set_sync(GST_BASE_SINK(self), FALSE);
+}
+
+static void zerotee_sink_finalize(GObject *object)
+{
+    ZeroteeSink *self = ZEROTEE_SINK(object);
+    gst_clear_caps(&self->priv->caps);
+    delete self->priv;
+    G_OBJECT_CLASS(zerotee_sink_parent_class)->finalize(object);
+}
+
+static void zerotee_sink_set_property(GObject *object, guint prop_id, const GValue *value,
+                                      GParamSpec *pspec)
+{
+    ZeroteeSink *self = ZEROTEE_SINK(object);
+    Settings &s = self->priv->settings;
+    GST_OBJECT_LOCK(self);
+    switch (prop_id) {
+    case PROP_SOCKET_PATH: {
+        const gchar *path = g_value_get_string(value);
+        s.socketPath = path ? path : "";
+        break;
+    }
+    case PROP_POOL_SIZE:
+        s.poolSize = g_value_get_uint(value);
+        break;
+    case PROP_QUOTA:
+        s.quota = g_value_get_uint(value);
+        break;
+    case PROP_LEASE_TIMEOUT:
+        s.leaseTimeoutMs = g_value_get_uint(value);
+        break;
+    case PROP_CAPTURE_RESERVE:
+        s.captureReserve = g_value_get_uint(value);
+        break;
+    case PROP_BUS_PUBLISHER:
+        s.busPublisher = static_cast<zerotee::BusPublisher *>(g_value_get_pointer(value));
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+    GST_OBJECT_UNLOCK(self);
+}
+
+static GstStructure *zerotee_sink_stats(ZeroteeSink *self)
+{
+    ZeroteeSinkPrivate *priv = self->priv;
+    std::lock_guard statsLock(priv->statsMutex);
+    zerotee::PublisherStats st = priv->lastStats;
+    if (priv->runtime) {
+        std::lock_guard lock(priv->runtime->mutex());
+        st = priv->runtime->publisher().stats();
+    }
+    const CopyCounters &c = priv->counters;
+    return gst_structure_new(
+        "application/x-zeroteesink-stats", "clients", G_TYPE_UINT, st.clients, "clients-accepted",
+        G_TYPE_UINT64, st.clientsAccepted, "clients-refused", G_TYPE_UINT64, st.clientsRefused,
+        "frames-published", G_TYPE_UINT64, st.framesPublished, "frames-unseen", G_TYPE_UINT64,
+        st.framesUnseen, "frames-sent", G_TYPE_UINT64, st.framesSent, "drops-quota", G_TYPE_UINT64,
+        st.droppedQuota, "drops-socket", G_TYPE_UINT64, st.droppedSocket, "drops-no-buffer",
+        G_TYPE_UINT64, c.dropsNoBuffer, "skipped-policy", G_TYPE_UINT64, st.skippedByPolicy,
+        "evictions", G_TYPE_UINT64, st.evictions, "bytes-copied", G_TYPE_UINT64, c.bytesCopied,
+        "pixel-bytes-copied", G_TYPE_UINT64, c.pixelBytesCopied, "buffers-registered", G_TYPE_UINT,
+        st.buffersRegistered, "registrations-sent", G_TYPE_UINT64, st.registrationsSent, nullptr);
+}
+
+static void zerotee_sink_get_property(GObject *object, guint prop_id, GValue *value,
+                                      GParamSpec *pspec)
+{
+    ZeroteeSink *self = ZEROTEE_SINK(object);
+    const Settings &s = self->priv->settings;
+    if (prop_id == PROP_STATS) {
+        g_value_take_boxed(value, zerotee_sink_stats(self));
+        return;
+    }
+    GST_OBJECT_LOCK(self);
+    switch (prop_id) {
+    case PROP_SOCKET_PATH:
+        g_value_set_string(value, s.socketPath.empty() ? nullptr : s.socketPath.c_str());
+        break;
+    case PROP_POOL_SIZE:
+        g_value_set_uint(value, s.poolSize);
+        break;
+    case PROP_QUOTA:
+        g_value_set_uint(value, s.quota);
+        break;
+    case PROP_LEASE_TIMEOUT:
+        g_value_set_uint(value, s.leaseTimeoutMs);
+        break;
+    case PROP_CAPTURE_RESERVE:
+        g_value_set_uint(value, s.captureReserve);
+        break;
+    case PROP_BUS_PUBLISHER:
+        g_value_set_pointer(value, s.busPublisher);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+    GST_OBJECT_UNLOCK(self);
+}
+
+// Turns a consumer's keyframe request into an upstream force-key-unit event (outside the lock).
+static void zerotee_sink_push_keyframe_request(ZeroteeSink *self, Runtime *rt)
+{
+    bool keyframe;
+    {
+        std::lock_guard lock(rt->mutex());
+        keyframe = std::exchange(rt->keyframeRequested, false);
+    }
+    if (keyframe) {
+        GST_DEBUG_OBJECT(self, "consumer asked for a keyframe");
+        gst_pad_push_event(GST_BASE_SINK_PAD(self), gst_video_event_new_upstream_force_key_unit(
+                                                        GST_CLOCK_TIME_NONE, TRUE, 0));
+    }
+}
+
+// The I/O thread: accepts consumers, reads their releases, flushes, expires leases.
+static void zerotee_sink_io_thread(ZeroteeSink *self, Runtime *rt)
+{
+    while (!rt->quit.load()) {
+        int ret = rt->loop->runOnce(kIdlePollMs);
+        if (ret < 0) {
+            GST_WARNING_OBJECT(self, "poll failed: %s", g_strerror(-ret));
+            g_usleep(10000);
+        }
+        std::vector<GstBuffer *> unrefs;
+        {
+            std::lock_guard lock(rt->mutex());
+            unrefs = rt->takeUnrefs();
+        }
+        unrefAll(unrefs);
+        zerotee_sink_push_keyframe_request(self, rt);
+    }
+}
+
+static gboolean zerotee_sink_start(GstBaseSink *basesink)
+{
+    ZeroteeSink *self = ZEROTEE_SINK(basesink);
+    ZeroteeSinkPrivate *priv = self->priv;
+
+    GST_OBJECT_LOCK(self);
+    Settings s = priv->settings;
+    GST_OBJECT_UNLOCK(self);
+
+    auto rt = std::make_unique<Runtime>();
+    Runtime *raw = rt.get();
+    zerotee::UniqueFd listenSocket;
+    if (s.busPublisher) {
+        rt->bus = s.busPublisher;
+    } else {
+        if (s.socketPath.empty()) {
+            GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No socket-path set"), (nullptr));
+            return FALSE;
+        }
+        int error = 0;
+        listenSocket = zerotee::listenUnixSocket(s.socketPath, &error);
+        if (!listenSocket) {
+            GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE,
+                              ("Cannot listen on %s", s.socketPath.c_str()),
+                              ("%s", g_strerror(-error)));
+            return FALSE;
+        }
+        FramePublisher::Options options;
+        options.poolCapacity = s.poolSize;
+        options.captureReserve = std::min(s.captureReserve, s.poolSize);
+        options.defaultQuota = s.quota;
+        options.leaseTimeout = std::chrono::milliseconds(s.leaseTimeoutMs);
+        rt->ownBus = std::make_unique<zerotee::BusPublisher>(options);
+        rt->bus = rt->ownBus.get();
+        rt->socketPath = s.socketPath;
+        rt->bus->setClientHandler([self](const zerotee::ClientStats &client, bool admitted,
+                                         zerotee::DisconnectReason reason,
+                                         const std::string &detail) {
+            if (admitted)
+                GST_INFO_OBJECT(self, "client %u '%s' (pid %d) admitted: policy %d quota %u%s",
+                                client.id, client.name.c_str(), int(client.peer.pid),
+                                int(client.policy), client.quota,
+                                client.degraded ? " (degraded)" : "");
+            else
+                GST_INFO_OBJECT(self, "client %u '%s' gone: %s %s (sent %" G_GUINT64_FORMAT ")",
+                                client.id, client.name.c_str(),
+                                zerotee::disconnectReasonName(reason), detail.c_str(),
+                                client.framesSent);
+        });
+    }
+
+    // Handlers run with the bus mutex held (inside publisher calls).
+    rt->bus->setReleaseHandler([raw](FramePublisher::BufferId id) {
+        auto it = raw->held.find(id);
+        if (it == raw->held.end())
+            return;
+        raw->toUnref.insert(raw->toUnref.end(), it->second.begin(), it->second.end());
+        raw->held.erase(it);
+    });
+    rt->bus->setUpstreamHandler([raw](zerotee::wire::UpstreamKind kind, uint64_t) {
+        if (kind == zerotee::wire::UpstreamKind::KeyframeNow)
+            raw->keyframeRequested = true;
+    });
+    if (priv->caps) {
+        g_autofree gchar *capsString = gst_caps_to_string(priv->caps);
+        std::lock_guard lock(rt->mutex());
+        rt->publisher().setCaps(capsString);
+    }
+    {
+        std::lock_guard statsLock(priv->statsMutex);
+        priv->counters = {};
+        priv->lastStats = {};
+        priv->runtime = std::move(rt);
+    }
+    priv->frameCounter = 0;
+    if (listenSocket) {
+        raw->loop = std::make_unique<zerotee::PublisherPollLoop>(
+            raw->publisher(), std::move(listenSocket), raw->mutex());
+        raw->bus->setWakeHandler([raw] { raw->loop->wakeup(); });
+        raw->ioThread = std::thread(zerotee_sink_io_thread, self, raw);
+        GST_INFO_OBJECT(self, "listening on %s", s.socketPath.c_str());
+    } else {
+        GST_INFO_OBJECT(self, "publishing on a bus served by the application");
+    }
+    return TRUE;
+}
+
+static gboolean zerotee_sink_stop(GstBaseSink *basesink)
+{
+    ZeroteeSink *self = ZEROTEE_SINK(basesink);
+    ZeroteeSinkPrivate *priv = self->priv;
+    if (!priv->runtime)
+        return TRUE;
+    Runtime *rt = priv->runtime.get();
+
+    if (rt->loop) {
+        rt->quit = true;
+        rt->loop->wakeup();
+        rt->ioThread.join();
+    }
+
+    std::vector<GstBuffer *> unrefs;
+    zerotee::PublisherStats finalStats;
+    {
+        std::lock_guard lock(rt->mutex());
+        if (rt->ownBus) {
+            rt->publisher().closeAll();
+        } else {
+            // The bus (and its consumers) lives on: retire our buffers. Consumers keep their own
+            // fds and mappings of frames they still hold; their releases find nothing here.
+            for (const auto &[identity, registration] : rt->registrations)
+                rt->publisher().unregisterBuffer(registration.id);
+        }
+        finalStats = rt->publisher().stats();
+        unrefs = rt->takeUnrefs();
+        for (auto &[id, buffers] : rt->held)
+            unrefs.insert(unrefs.end(), buffers.begin(), buffers.end());
+        rt->held.clear();
+        rt->registrations.clear();
+    }
+    rt->bus->setReleaseHandler({});
+    rt->bus->setUpstreamHandler({});
+    if (rt->ownBus)
+        rt->bus->setWakeHandler({}); // an external host keeps its own
+    unrefAll(unrefs);
+
+    std::unique_ptr<Runtime> dead;
+    {
+        std::lock_guard statsLock(priv->statsMutex);
+        priv->lastStats = finalStats;
+        dead = std::move(priv->runtime);
+    }
+    if (dead->ownBus) {
+        dead->loop.reset(); // closes the listening socket
+        dead->ownBus.reset();
+        if (::unlink(dead->socketPath.c_str()) < 0 && errno != ENOENT)
+            GST_WARNING_OBJECT(self, "cannot remove %s: %s", dead->socketPath.c_str(),
+                               g_strerror(errno));
+    }
+
+    if (priv->copyPool) {
+        gst_buffer_pool_set_active(priv->copyPool, FALSE);
+        gst_clear_object(&priv->copyPool);
+    }
+    GST_INFO_OBJECT(self, "stopped after %" G_GUINT64_FORMAT " frames", finalStats.framesPublished);
+    return TRUE;
+}
+
+static gboolean zerotee_sink_set_caps(GstBaseSink *basesink, GstCaps *caps)
+{
+    ZeroteeSink *self = ZEROTEE_SINK(basesink);
+    ZeroteeSinkPrivate *priv = self->priv;
+
+    GstStructure *s = gst_caps_get_structure(caps, 0);
+    GstVideoInfo info;
+    bool rawVideo =
+        gst_structure_has_name(s, "video/x-raw") && gst_video_info_from_caps(&info, caps);
+    GST_DEBUG_OBJECT(self, "caps %" GST_PTR_FORMAT, caps);
+
+    gst_caps_replace(&priv->caps, caps);
+    priv->isRawVideo = rawVideo;
+    if (rawVideo)
+        priv->videoInfo = info;
+    if (priv->copyPool) {
+        gst_buffer_pool_set_active(priv->copyPool, FALSE);
+        gst_clear_object(&priv->copyPool);
+    }
+
+    if (Runtime *rt = priv->runtime.get()) {
+        g_autofree gchar *capsString = gst_caps_to_string(caps);
+        std::lock_guard lock(rt->mutex());
+        uint32_t generation = rt->publisher().generation();
+        rt->publisher().setCaps(capsString);
+        if (rt->publisher().generation() != generation) {
+            // New generation: buffers of the old format are not offered again. Their leases
+            // stay valid; bufferReleased() hands them back as usual.
+            for (const auto &[identity, registration] : rt->registrations)
+                rt->publisher().unregisterBuffer(registration.id);
+            rt->registrations.clear();
+        }
+    }
+    return TRUE;
+}
+
+static gboolean zerotee_sink_propose_allocation(GstBaseSink *basesink, GstQuery *query)
+{
+    ZeroteeSink *self = ZEROTEE_SINK(basesink);
+    GstCaps *caps = nullptr;
+    gboolean needPool = FALSE;
+    gst_query_parse_allocation(query, &caps, &needPool);
+    if (!caps)
+        return FALSE;
+
+    GstVideoInfo info;
+    if (!gst_structure_has_name(gst_caps_get_structure(caps, 0), "video/x-raw") ||
+        !gst_video_info_from_caps(&info, caps))
+        return TRUE; // nothing to offer: small encoded buffers are copied
+
+    gst_query_add_allocation_meta(query, GST_VIDEO_META_API_TYPE, nullptr);
+    if (!needPool)
+        return TRUE;
+
+    GST_OBJECT_LOCK(self);
+    guint poolSize = self->priv->settings.poolSize;
+    GST_OBJECT_UNLOCK(self);
+
+    GstBufferPool *pool = zerotee_memfd_buffer_pool_new(ZEROTEE_POOL_MEMORY_AUTO);
+    GstStructure *config = gst_buffer_pool_get_config(pool);
+    gst_buffer_pool_config_set_params(config, caps, guint(info.size), 2, poolSize);
+    gst_buffer_pool_config_add_option(config, GST_BUFFER_POOL_OPTION_VIDEO_META);
+    if (!gst_buffer_pool_set_config(pool, config)) {
+        GST_WARNING_OBJECT(self, "cannot configure a pool for %" GST_PTR_FORMAT, caps);
+        gst_object_unref(pool);
+        return TRUE;
+    }
+    GST_DEBUG_OBJECT(self, "offering a pool of %u shared buffers", poolSize);
+    gst_query_add_allocation_pool(query, pool, guint(info.size), 2, poolSize);
+    gst_object_unref(pool);
+    return TRUE;
+}
+
+// Copies a buffer whose memory is not fd-backed into the sink's own shared pool.
+static GstBuffer *zerotee_sink_copy_to_shared(ZeroteeSink *self, GstBuffer *buffer)
+{
+    ZeroteeSinkPrivate *priv = self->priv;
+    gsize size = gst_buffer_get_size(buffer);
+
+    if (priv->copyPool && !priv->isRawVideo && size > priv->copyPoolSize) {
+        gst_buffer_pool_set_active(priv->copyPool, FALSE);
+        gst_clear_object(&priv->copyPool);
+    }
+    if (!priv->copyPool) {
+        GST_OBJECT_LOCK(self);
+        guint count = priv->settings.poolSize;
+        GST_OBJECT_UNLOCK(self);
+        // Slabs with headroom, so a slightly larger keyframe does not need a new pool.
+        guint slab = guint(MAX(gsize(64 * 1024), size * 2));
+        GstBufferPool *pool = zerotee_memfd_buffer_pool_new(ZEROTEE_POOL_MEMORY_AUTO);
+        if (!zerotee_memfd_buffer_pool_configure(pool, priv->isRawVideo ? priv->caps : nullptr,
+                                                 slab, count) ||
+            !gst_buffer_pool_set_active(pool, TRUE)) {
+            GST_ERROR_OBJECT(self, "cannot create the copy pool");
+            gst_object_unref(pool);
+            return nullptr;
+        }
+        GST_INFO_OBJECT(self, "upstream memory is not fd-backed: copying into a pool of %u", count);
+        priv->copyPool = pool;
+        priv->copyPoolSize = slab;
+    }
+
+    GstBufferPoolAcquireParams params{};
+    params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+    GstBuffer *copy = nullptr;
+    if (gst_buffer_pool_acquire_buffer(priv->copyPool, &copy, &params) != GST_FLOW_OK) {
+        std::lock_guard statsLock(priv->statsMutex);
+        priv->counters.dropsNoBuffer++;
+        return nullptr;
+    }
+
+    bool ok = false;
+    if (priv->isRawVideo) {
+        GstVideoFrame in, out;
+        if (gst_video_frame_map(&in, &priv->videoInfo, buffer, GST_MAP_READ)) {
+            if (gst_video_frame_map(&out, &priv->videoInfo, copy, GST_MAP_WRITE)) {
+                ok = gst_video_frame_copy(&out, &in);
+                gst_video_frame_unmap(&out);
+            }
+            gst_video_frame_unmap(&in);
+        }
+    } else {
+        GstMapInfo map;
+        if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+            ok = gst_buffer_fill(copy, 0, map.data, map.size) == map.size;
+            gst_buffer_unmap(buffer, &map);
+        }
+    }
+    if (!ok) {
+        GST_WARNING_OBJECT(self, "copy into shared memory failed");
+        gst_buffer_unref(copy);
+        return nullptr;
+    }
+    std::lock_guard statsLock(priv->statsMutex);
+    priv->counters.bytesCopied += size;
+    if (priv->isRawVideo)
+        priv->counters.pixelBytesCopied += size;
+    return copy;
+}
+
+static uint64_t zerotee_sink_capture_time(ZeroteeSink *self, GstBuffer *buffer)
+{
+    GstClockTime pts = GST_BUFFER_PTS(buffer);
+    if (!GST_CLOCK_TIME_IS_VALID(pts))
+        return zerotee::wire::kNoTimestamp;
+    GstBaseSink *basesink = GST_BASE_SINK(self);
+    GstClockTime running = gst_segment_to_running_time(&basesink->segment, GST_FORMAT_TIME, pts);
+    if (!GST_CLOCK_TIME_IS_VALID(running))
+        return zerotee::wire::kNoTimestamp;
+    GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
+    if (!clock)
+        return zerotee::monotonicNowNs(); // no clock: "now" is the best guess
+    GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+    uint64_t mono = zerotee::clockTimeToMonotonic(clock, base + running);
+    gst_object_unref(clock);
+    return mono;
+}
+
+static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffer)
+{
+    ZeroteeSink *self = ZEROTEE_SINK(basesink);
+    ZeroteeSinkPrivate *priv = self->priv;
+    Runtime *rt = priv->runtime.get();
+    if (!rt || gst_buffer_get_size(buffer) == 0)
+        return GST_FLOW_OK;
+
+    GstBuffer *shared = nullptr;
+    if (zerotee::isFdBacked(buffer)) {
+        shared = gst_buffer_ref(buffer);
+    } else {
+        shared = zerotee_sink_copy_to_shared(self, buffer);
+        if (!shared)
+            return GST_FLOW_OK; // counted; the producer never waits
+    }
+
+    zerotee::BufferLayout layout;
+    zerotee::MemoryIdentity identity;
+    int ret = zerotee::describeBuffer(shared, priv->isRawVideo ? &priv->videoInfo : nullptr,
+                                      &layout, &identity);
+    if (ret < 0) {
+        GST_WARNING_OBJECT(self, "cannot describe buffer: %s", g_strerror(-ret));
+        gst_buffer_unref(shared);
+        return GST_FLOW_OK;
+    }
+
+    zerotee::FrameInfo info;
+    info.ptsNs = zerotee_sink_capture_time(self, buffer);
+    info.durationNs = GST_BUFFER_DURATION_IS_VALID(buffer) ? GST_BUFFER_DURATION(buffer)
+                                                           : zerotee::wire::kNoTimestamp;
+    info.cameraSequence =
+        GST_BUFFER_OFFSET_IS_VALID(buffer) ? GST_BUFFER_OFFSET(buffer) : priv->frameCounter;
+    priv->frameCounter++;
+    info.payloadSize = gst_buffer_get_size(buffer);
+    if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+        info.flags |= zerotee::wire::FrameDeltaUnit;
+    if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DISCONT))
+        info.flags |= zerotee::wire::FrameDiscont;
+    if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_HEADER))
+        info.flags |= zerotee::wire::FrameHeader;
+    if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_GAP))
+        info.flags |= zerotee::wire::FrameGap;
+
+    // Registrations that are not used for this long are dropped, so that upstream that wraps a
+    // new fd per frame does not pin memory forever.
+    GST_OBJECT_LOCK(self);
+    size_t maxRegistrations = MAX(2 * priv->settings.poolSize, 32u);
+    GST_OBJECT_UNLOCK(self);
+
+    std::vector<GstBuffer *> unrefs;
+    bool wake = false;
+    {
+        std::lock_guard lock(rt->mutex());
+        FramePublisher &publisher = rt->publisher();
+        uint64_t capacity = zerotee::layoutCapacity(layout);
+        auto it = rt->registrations.find(identity);
+        if (it != rt->registrations.end() && it->second.capacity < capacity) {
+            publisher.unregisterBuffer(it->second.id);
+            rt->registrations.erase(it);
+            it = rt->registrations.end();
+        }
+        if (it == rt->registrations.end()) {
+            int id = publisher.registerBuffer(layout);
+            if (id < 0) {
+                GST_WARNING_OBJECT(self, "cannot register buffer: %s", g_strerror(-id));
+            } else {
+                GST_DEBUG_OBJECT(self,
+                                 "registered buffer %d (%u memories, %" G_GUINT64_FORMAT " bytes)",
+                                 id, unsigned(layout.memories.size()), capacity);
+                it = rt->registrations
+                         .emplace(identity, Registration{FramePublisher::BufferId(id), capacity, 0})
+                         .first;
+            }
+            if (rt->registrations.size() > maxRegistrations) {
+                auto oldest = rt->registrations.begin();
+                for (auto r = rt->registrations.begin(); r != rt->registrations.end(); ++r)
+                    if (r->second.lastUsed < oldest->second.lastUsed)
+                        oldest = r;
+                if (oldest != it) {
+                    publisher.unregisterBuffer(oldest->second.id);
+                    rt->registrations.erase(oldest);
+                }
+            }
+        }
+        if (it != rt->registrations.end()) {
+            it->second.lastUsed = ++rt->useCounter;
+            FramePublisher::BufferId id = it->second.id;
+            unsigned holders = publisher.publish(id, info, FramePublisher::Clock::now());
+            if (holders > 0) {
+                rt->held[id].push_back(shared);
+                shared = nullptr;
+            }
+            for (const FramePublisher::PollItem &item : publisher.pollItems())
+                wake = wake || item.wantWrite;
+        }
+        unrefs = rt->takeUnrefs();
+    }
+    if (shared)
+        gst_buffer_unref(shared);
+    unrefAll(unrefs);
+    if (wake)
+        rt->bus->wake();
+    zerotee_sink_push_keyframe_request(self, rt);
+    return GST_FLOW_OK;
+}

@@ -1,0 +1,275 @@
+// End-to-end tests of zeroteesink and zeroteesrc: real pipelines, real sockets, real processes.
+
+#include "PipelineTestSupport.h"
+#include "TestSupport.h"
+
+#include <gst/allocators/allocators.h>
+#include <gst/video/video.h>
+
+#include <atomic>
+#include <csignal>
+#include <gtest/gtest.h>
+#include <random>
+#include <sys/mman.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+using namespace zerotee::test;
+
+namespace {
+
+const std::string kCaps320 = "video/x-raw,format=NV12,width=320,height=240,framerate=30/1";
+const std::string kCaps640 = "video/x-raw,format=NV12,width=640,height=480,framerate=30/1";
+
+std::string producerLine(const std::string &socket, const std::string &beforeSink = "",
+                         const std::string &caps = kCaps320)
+{
+    return "videotestsrc is-live=true pattern=snow ! capsfilter name=cf caps=\"" + caps + "\" ! " +
+           beforeSink + "zeroteesink name=sink socket-path=" + socket;
+}
+
+std::string consumerLine(const std::string &socket)
+{
+    return "zeroteesrc name=src socket-path=" + socket + " ! fakesink name=out";
+}
+
+// Every frame the consumer saw is bit-identical to the producer's frame with the same offset.
+void expectBitExact(const FrameRecorder &producer, const FrameRecorder &consumer, size_t atLeast)
+{
+    auto produced = producer.hashes();
+    auto consumed = consumer.hashes();
+    ASSERT_GE(consumed.size(), atLeast);
+    for (const auto &[offset, hash] : consumed) {
+        auto it = produced.find(offset);
+        ASSERT_NE(it, produced.end()) << "frame " << offset << " was never produced";
+        EXPECT_NE(hash, 0u);
+        EXPECT_EQ(it->second, hash) << "frame " << offset << " differs";
+    }
+}
+
+class ZeroteeElements : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { initGStreamer(); }
+    void SetUp() override
+    {
+        GstElementFactory *factory = gst_element_factory_find("zeroteesink");
+        ASSERT_TRUE(factory) << "the zerotee plugin is not in GST_PLUGIN_PATH_1_0";
+        gst_object_unref(factory);
+    }
+
+    TempDir dir_;
+    std::string socket_ = dir_.file("bus.sock");
+};
+
+TEST_F(ZeroteeElements, FramesArriveBitExactWithoutCopy)
+{
+    {
+        Pipeline producer(producerLine(socket_));
+        ASSERT_TRUE(producer.get());
+        FrameRecorder produced(producer.element("sink"), "sink");
+        ASSERT_TRUE(producer.setState(GST_STATE_PLAYING));
+
+        Pipeline consumer(consumerLine(socket_));
+        FrameRecorder consumed(consumer.element("out"), "sink");
+        ASSERT_TRUE(consumer.setState(GST_STATE_PLAYING));
+
+        ASSERT_TRUE(waitFor([&] { return consumed.count() >= 30; }, 15s));
+        ASSERT_TRUE(producer.setState(GST_STATE_PAUSED));
+        expectBitExact(produced, consumed, 30);
+
+        GstElement *sink = producer.element("sink");
+        EXPECT_TRUE(produced.allMemfd()) << "upstream did not draw into the memfd pool";
+        EXPECT_TRUE(consumed.allMemfd());
+        EXPECT_EQ(statField(sink, "pixel-bytes-copied"), 0u);
+        EXPECT_EQ(statField(sink, "bytes-copied"), 0u);
+        EXPECT_GE(statField(sink, "buffers-registered"), 1u);
+        EXPECT_LE(statField(sink, "buffers-registered"), 12u); // the pool's size
+        EXPECT_GE(statField(consumer.element("src"), "frames-received"), 30u);
+        EXPECT_EQ(producer.takeError(), "");
+        EXPECT_EQ(consumer.takeError(), "");
+    }
+    EXPECT_FALSE(g_file_test(socket_.c_str(), G_FILE_TEST_EXISTS)) << "socket left behind";
+}
+
+TEST_F(ZeroteeElements, UpstreamRefusingThePoolIsCopiedAndCounted)
+{
+    Pipeline producer(producerLine(socket_, "identity drop-allocation=true ! "));
+    ASSERT_TRUE(producer.get());
+    FrameRecorder produced(producer.element("sink"), "sink");
+    ASSERT_TRUE(producer.setState(GST_STATE_PLAYING));
+    Pipeline consumer(consumerLine(socket_));
+    FrameRecorder consumed(consumer.element("out"), "sink");
+    ASSERT_TRUE(consumer.setState(GST_STATE_PLAYING));
+
+    ASSERT_TRUE(waitFor([&] { return consumed.count() >= 20; }, 15s));
+    ASSERT_TRUE(producer.setState(GST_STATE_PAUSED));
+    expectBitExact(produced, consumed, 20);
+    EXPECT_FALSE(produced.anyFdBacked());
+    EXPECT_TRUE(consumed.allMemfd());
+    GstElement *sink = producer.element("sink");
+    EXPECT_GE(statField(sink, "pixel-bytes-copied"), 20u * 320 * 240 * 3 / 2);
+    EXPECT_EQ(statField(sink, "pixel-bytes-copied"), statField(sink, "bytes-copied"));
+}
+
+TEST_F(ZeroteeElements, DmabufMemoryArrivesAsDmabuf)
+{
+    // appsrc feeds memfds wrapped as GstDmaBufMemory: the DMABUF code path end to end.
+    Pipeline producer("appsrc name=in is-live=true format=time caps=\"" + kCaps320 +
+                      "\" ! zeroteesink name=sink socket-path=" + socket_);
+    ASSERT_TRUE(producer.get());
+    FrameRecorder produced(producer.element("sink"), "sink");
+    // A live pipeline whose sink completes PLAYING only with the first buffer: do not wait.
+    ASSERT_NE(gst_element_set_state(producer.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    Pipeline consumer(consumerLine(socket_));
+    FrameRecorder consumed(consumer.element("out"), "sink");
+    ASSERT_NE(gst_element_set_state(consumer.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    GstElement *sink = producer.element("sink");
+    ASSERT_TRUE(waitFor([&] { return statField(sink, "clients") == 1; }, 5s));
+
+    GstAllocator *allocator = gst_dmabuf_allocator_new();
+    const gsize size = 320 * 240 * 3 / 2;
+    std::mt19937 random(42);
+    constexpr int kFrames = 20;
+    GstElement *appsrc = producer.element("in");
+    for (int i = 0; i < kFrames; ++i) {
+        zerotee::UniqueFd fd(memfd_create("test-dmabuf", MFD_CLOEXEC));
+        ASSERT_TRUE(fd);
+        std::vector<uint8_t> pixels(size);
+        for (auto &byte : pixels)
+            byte = uint8_t(random());
+        ASSERT_EQ(::pwrite(fd.get(), pixels.data(), size, 0), ssize_t(size));
+        GstBuffer *buffer = gst_buffer_new();
+        gst_buffer_append_memory(buffer, gst_dmabuf_allocator_alloc(allocator, fd.release(), size));
+        GST_BUFFER_PTS(buffer) = i * GST_SECOND / 30;
+        GST_BUFFER_DURATION(buffer) = GST_SECOND / 30;
+        GST_BUFFER_OFFSET(buffer) = i;
+        GstFlowReturn ret;
+        g_signal_emit_by_name(appsrc, "push-buffer", buffer, &ret);
+        gst_buffer_unref(buffer);
+        ASSERT_EQ(ret, GST_FLOW_OK);
+        std::this_thread::sleep_for(20ms);
+    }
+    gst_object_unref(allocator);
+
+    ASSERT_TRUE(waitFor([&] { return consumed.count() >= kFrames; }, 5s))
+        << "received " << consumed.count();
+    expectBitExact(produced, consumed, kFrames);
+    EXPECT_TRUE(consumed.allDmabuf());
+    EXPECT_EQ(statField(sink, "pixel-bytes-copied"), 0u);
+}
+
+TEST_F(ZeroteeElements, ConsumerSurvivesProducerRestart)
+{
+    auto producer = std::make_unique<Pipeline>(producerLine(socket_));
+    ASSERT_TRUE(producer->setState(GST_STATE_PLAYING));
+    Pipeline consumer(consumerLine(socket_));
+    FrameRecorder consumed(consumer.element("out"), "sink");
+    ASSERT_TRUE(consumer.setState(GST_STATE_PLAYING));
+    ASSERT_TRUE(waitFor([&] { return consumed.count() >= 5; }, 10s));
+
+    producer.reset(); // stops the sink and removes the socket
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(consumer.currentState(), GST_STATE_PLAYING);
+    EXPECT_EQ(consumer.takeError(), "");
+    size_t before = consumed.count();
+    size_t discontBefore = consumed.discontCount();
+
+    producer = std::make_unique<Pipeline>(producerLine(socket_));
+    FrameRecorder produced(producer->element("sink"), "sink");
+    ASSERT_TRUE(producer->setState(GST_STATE_PLAYING));
+    ASSERT_TRUE(waitFor([&] { return consumed.count() >= before + 10; }, 10s));
+    EXPECT_EQ(consumer.currentState(), GST_STATE_PLAYING);
+    EXPECT_EQ(consumer.takeError(), "");
+    EXPECT_EQ(statField(consumer.element("src"), "reconnects"), 1u);
+    EXPECT_GT(consumed.discontCount(), discontBefore) << "no DISCONT after the reconnect";
+}
+
+TEST_F(ZeroteeElements, ConsumerFollowsCapsChange)
+{
+    Pipeline producer(producerLine(socket_));
+    FrameRecorder produced(producer.element("sink"), "sink");
+    ASSERT_TRUE(producer.setState(GST_STATE_PLAYING));
+    Pipeline consumer(consumerLine(socket_));
+    FrameRecorder consumed(consumer.element("out"), "sink");
+    ASSERT_TRUE(consumer.setState(GST_STATE_PLAYING));
+    ASSERT_TRUE(waitFor([&] { return consumed.count() >= 5; }, 10s));
+    EXPECT_EQ(consumed.lastWidth(), 320);
+
+    GstCaps *caps = gst_caps_from_string(kCaps640.c_str());
+    g_object_set(producer.element("cf"), "caps", caps, nullptr);
+    gst_caps_unref(caps);
+    ASSERT_TRUE(waitFor([&] { return consumed.lastWidth() == 640; }, 10s));
+    size_t after = consumed.count();
+    ASSERT_TRUE(waitFor([&] { return consumed.count() >= after + 5; }, 10s));
+    ASSERT_TRUE(producer.setState(GST_STATE_PAUSED));
+    EXPECT_EQ(consumed.lastWidth(), 640);
+    expectBitExact(produced, consumed, 10);
+    EXPECT_EQ(consumer.takeError(), "");
+}
+
+TEST_F(ZeroteeElements, KeyframeRequestReachesProducerUpstream)
+{
+    Pipeline producer(producerLine(socket_));
+    std::atomic<int> requests{0};
+    GstPad *capsOut = gst_element_get_static_pad(producer.element("cf"), "src");
+    gst_pad_add_probe(
+        capsOut, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+        [](GstPad *, GstPadProbeInfo *info, gpointer data) {
+            if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
+                (*static_cast<std::atomic<int> *>(data))++;
+            return GST_PAD_PROBE_OK;
+        },
+        &requests, nullptr);
+    gst_object_unref(capsOut);
+    ASSERT_TRUE(producer.setState(GST_STATE_PLAYING));
+    Pipeline consumer(consumerLine(socket_));
+    FrameRecorder consumed(consumer.element("out"), "sink");
+    ASSERT_TRUE(consumer.setState(GST_STATE_PLAYING));
+    ASSERT_TRUE(waitFor([&] { return consumed.count() >= 3; }, 10s));
+
+    GstPad *srcPad = gst_element_get_static_pad(consumer.element("src"), "src");
+    gst_pad_send_event(srcPad,
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+    gst_object_unref(srcPad);
+    EXPECT_TRUE(waitFor([&] { return requests.load() > 0; }, 5s));
+}
+
+TEST_F(ZeroteeElements, KilledConsumerIsReclaimed)
+{
+    Pipeline producer(producerLine(socket_));
+    ASSERT_TRUE(producer.setState(GST_STATE_PLAYING));
+    GstElement *sink = producer.element("sink");
+
+    ChildProcess child("consumer", {socket_});
+    ASSERT_TRUE(child.waitForOutput("playing", 10s));
+    ASSERT_TRUE(waitFor(
+        [&] { return statField(sink, "clients") == 1 && statField(sink, "frames-sent") >= 10; },
+        10s));
+
+    child.signal(SIGKILL);
+    EXPECT_EQ(child.wait(5s), 128 + SIGKILL);
+    EXPECT_TRUE(waitFor([&] { return statField(sink, "clients") == 0; }, 3s));
+    uint64_t published = statField(sink, "frames-published");
+    EXPECT_TRUE(waitFor([&] { return statField(sink, "frames-published") >= published + 10; }, 5s))
+        << "the producer stalled after its consumer died";
+    EXPECT_EQ(producer.currentState(), GST_STATE_PLAYING);
+    EXPECT_EQ(producer.takeError(), "");
+}
+
+} // namespace
+
+// Child roles: `consumer SOCKET` plays `zeroteesrc ! fakesink` until killed.
+int runChildRole(const std::string &role, int argc, char **argv)
+{
+    if (role != "consumer" || argc != 1)
+        return 2;
+    initGStreamer();
+    Pipeline consumer(consumerLine(argv[0]));
+    if (!consumer.get() || !consumer.setState(GST_STATE_PLAYING))
+        return 1;
+    std::printf("playing\n");
+    std::fflush(stdout);
+    std::this_thread::sleep_for(60s);
+    return 0;
+}
