@@ -25,7 +25,7 @@ trap cleanup EXIT
 trap 'exit 0' INT TERM
 
 echo "producer: videotestsrc 1920x1080 NV12 30 fps -> zeroteesink socket-path=$SOCKET"
-echo "consumer: build/workers/monitor/zerotee-monitor --socket $SOCKET"
+echo "consumer: build/bin/zerotee-monitor --socket $SOCKET"
 echo "another consumer, in another shell:"
 echo "  GST_PLUGIN_PATH=$PWD/build/gst gst-launch-1.0 zeroteesrc socket-path=$SOCKET ! videoconvert ! fakesink"
-build/workers/monitor/zerotee-monitor --socket "$SOCKET" --seconds "$SECONDS_TO_RUN"
+build/bin/zerotee-monitor --socket "$SOCKET" --seconds "$SECONDS_TO_RUN"

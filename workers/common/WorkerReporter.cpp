@@ -1,0 +1,18 @@
+#include "WorkerReporter.h"
+
+#include <QJsonDocument>
+#include <cstdio>
+
+namespace zerotee {
+
+void WorkerReporter::report(const QString &type, QJsonObject fields)
+{
+    fields.insert(QStringLiteral("type"), type);
+    QByteArray line = QJsonDocument(fields).toJson(QJsonDocument::Compact);
+    line.append('\n');
+    std::lock_guard lock(mutex_);
+    std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+    std::fflush(stdout);
+}
+
+} // namespace zerotee
