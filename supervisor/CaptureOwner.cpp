@@ -1,0 +1,278 @@
+#include "CaptureOwner.h"
+
+#include "CaptureSource.h"
+
+#include <QDateTime>
+#include <QPointer>
+#include <gst/gst.h>
+
+Q_LOGGING_CATEGORY(lcCapture, "zerotee.capture")
+
+namespace zerotee {
+
+namespace {
+
+constexpr int kStallMs = 3000;
+
+RestartPolicy::Settings captureRetrySettings()
+{
+    RestartPolicy::Settings s;
+    s.initialBackoffMs = 500;
+    s.maxBackoffMs = 10'000;
+    s.crashLoopCount = std::numeric_limits<int>::max(); // a camera is never given up on
+    s.stableAfterMs = 10'000;
+    return s;
+}
+
+} // namespace
+
+CaptureOwner::CaptureOwner(CameraConfig camera, BusPublisher &publisher, QObject *parent)
+    : QObject(parent), camera_(std::move(camera)), publisher_(publisher),
+      retry_(captureRetrySettings())
+{
+    retryTimer_.setSingleShot(true);
+    connect(&retryTimer_, &QTimer::timeout, this, [this] {
+        if (wanted_)
+            start();
+    });
+    tickTimer_.setInterval(1000);
+    connect(&tickTimer_, &QTimer::timeout, this, &CaptureOwner::tick);
+}
+
+CaptureOwner::~CaptureOwner()
+{
+    wanted_ = false;
+    teardown();
+}
+
+QString CaptureOwner::stateName() const
+{
+    switch (state_) {
+    case State::Stopped:
+        return QStringLiteral("stopped");
+    case State::Starting:
+        return QStringLiteral("starting");
+    case State::Running:
+        return QStringLiteral("running");
+    case State::Error:
+        return QStringLiteral("error");
+    }
+    return {};
+}
+
+void CaptureOwner::setState(State state)
+{
+    if (state_ == state)
+        return;
+    state_ = state;
+    emit stateChanged(state);
+}
+
+bool CaptureOwner::buildPipeline(QString *error)
+{
+    QString description = capturePipelineDescription(camera_);
+    GError *gerror = nullptr;
+    GstElement *pipeline = gst_parse_launch(description.toUtf8().constData(), &gerror);
+    if (!pipeline || gerror) {
+        *error =
+            QStringLiteral("cannot build the capture pipeline (%1): %2")
+                .arg(description, QString::fromUtf8(gerror ? gerror->message : "unknown error"));
+        g_clear_error(&gerror);
+        if (pipeline)
+            gst_object_unref(pipeline);
+        return false;
+    }
+    pipeline_ = pipeline;
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline_), "bus");
+    g_object_set(sink, "bus-publisher", static_cast<gpointer>(&publisher_), "pool-size",
+                 guint(camera_.poolSize), NULL);
+    GstPad *pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo *, gpointer data) {
+            static_cast<std::atomic<quint64> *>(data)->fetch_add(1, std::memory_order_relaxed);
+            return GST_PAD_PROBE_OK;
+        },
+        &frameCounter_, nullptr);
+    gst_object_unref(pad);
+    gst_object_unref(sink);
+
+    // Bus messages come from streaming threads: hand them to the main thread.
+    GstBus *bus = gst_element_get_bus(pipeline_);
+    QPointer<CaptureOwner> self(this);
+    auto *guard = new QPointer<CaptureOwner>(self);
+    gst_bus_set_sync_handler(
+        bus,
+        [](GstBus *, GstMessage *message, gpointer data) {
+            auto *owner = static_cast<QPointer<CaptureOwner> *>(data);
+            GstMessageType type = GST_MESSAGE_TYPE(message);
+            if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_EOS ||
+                type == GST_MESSAGE_WARNING) {
+                gst_message_ref(message);
+                QPointer<CaptureOwner> target = *owner;
+                QMetaObject::invokeMethod(
+                    target.data(),
+                    [target, message] {
+                        if (target)
+                            target->handleMessage(message);
+                        gst_message_unref(message);
+                    },
+                    Qt::QueuedConnection);
+            }
+            return GST_BUS_DROP;
+        },
+        guard, [](gpointer data) { delete static_cast<QPointer<CaptureOwner> *>(data); });
+    gst_object_unref(bus);
+    return true;
+}
+
+void CaptureOwner::teardown()
+{
+    if (!pipeline_)
+        return;
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+    pipeline_ = nullptr;
+    tickTimer_.stop();
+}
+
+void CaptureOwner::start()
+{
+    wanted_ = true;
+    retryTimer_.stop();
+    teardown();
+    setState(State::Starting);
+    QString error;
+    if (!buildPipeline(&error)) {
+        fail(error);
+        return;
+    }
+    retry_.recordStart(QDateTime::currentMSecsSinceEpoch());
+    GstStateChangeReturn ret = gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+    if (ret == GST_STATE_CHANGE_FAILURE) {
+        fail(QStringLiteral("the capture pipeline did not start (%1)").arg(camera_.source));
+        return;
+    }
+    sinceLastFrame_.start();
+    framesAtLastTick_ = frameCounter_;
+    tickTimer_.start();
+}
+
+void CaptureOwner::stop()
+{
+    wanted_ = false;
+    retryTimer_.stop();
+    teardown();
+    setState(State::Stopped);
+}
+
+void CaptureOwner::fail(const QString &reason)
+{
+    lastError_ = reason;
+    qCWarning(lcCapture).noquote() << camera_.name << reason;
+    teardown();
+    setState(State::Error);
+    emit failed(reason);
+    if (!wanted_)
+        return;
+    RestartPolicy::Decision decision = retry_.recordCrash(QDateTime::currentMSecsSinceEpoch());
+    retries_++;
+    qCInfo(lcCapture).noquote() << camera_.name << "retrying in" << decision.delayMs << "ms";
+    retryTimer_.start(decision.delayMs);
+}
+
+void CaptureOwner::handleMessage(GstMessage *message)
+{
+    if (!pipeline_ || GST_MESSAGE_SRC(message) == nullptr)
+        return;
+    switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+        GError *error = nullptr;
+        gchar *debug = nullptr;
+        gst_message_parse_error(message, &error, &debug);
+        QString reason = QStringLiteral("%1: %2").arg(
+            QString::fromUtf8(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))),
+            QString::fromUtf8(error->message));
+        qCDebug(lcCapture).noquote() << camera_.name << "debug:" << debug;
+        g_clear_error(&error);
+        g_free(debug);
+        fail(reason);
+        break;
+    }
+    case GST_MESSAGE_WARNING: {
+        GError *error = nullptr;
+        gst_message_parse_warning(message, &error, nullptr);
+        qCWarning(lcCapture).noquote() << camera_.name << error->message;
+        g_clear_error(&error);
+        break;
+    }
+    case GST_MESSAGE_EOS:
+        if (sourceLoops(camera_)) {
+            // A file source plays again from the start; consumers see a continuous stream.
+            gst_element_seek_simple(pipeline_, GST_FORMAT_TIME,
+                                    GstSeekFlags(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT), 0);
+        } else {
+            fail(QStringLiteral("the source ended"));
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void CaptureOwner::tick()
+{
+    quint64 now = frameCounter_;
+    quint64 delta = now - framesAtLastTick_;
+    framesAtLastTick_ = now;
+    frames_ = now;
+    fps_ = double(delta);
+    if (delta > 0) {
+        sinceLastFrame_.restart();
+        if (state_ != State::Running) {
+            lastError_.clear();
+            setState(State::Running);
+            qCInfo(lcCapture).noquote() << camera_.name << "running:" << camera_.source
+                                        << QStringLiteral("%1x%2 %3 @ %4 fps")
+                                               .arg(camera_.width)
+                                               .arg(camera_.height)
+                                               .arg(camera_.format)
+                                               .arg(camera_.fps);
+        }
+    } else if (sinceLastFrame_.elapsed() > kStallMs) {
+        fail(QStringLiteral("no frame for %1 s").arg(kStallMs / 1000));
+    }
+}
+
+QJsonObject CaptureOwner::snapshot() const
+{
+    QJsonObject o{
+        {QStringLiteral("name"), camera_.name},
+        {QStringLiteral("source"), camera_.source},
+        {QStringLiteral("state"), stateName()},
+        {QStringLiteral("error"), lastError_},
+        {QStringLiteral("fps"), fps_},
+        {QStringLiteral("frames"), qint64(frameCounter_.load())},
+        {QStringLiteral("retries"), retries_},
+        {QStringLiteral("format"), camera_.format},
+        {QStringLiteral("width"), camera_.width},
+        {QStringLiteral("height"), camera_.height},
+    };
+    if (pipeline_) {
+        GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline_), "bus");
+        GstStructure *stats = nullptr;
+        g_object_get(sink, "stats", &stats, NULL);
+        if (stats) {
+            guint64 pixelCopied = 0, copied = 0;
+            gst_structure_get_uint64(stats, "pixel-bytes-copied", &pixelCopied);
+            gst_structure_get_uint64(stats, "bytes-copied", &copied);
+            o.insert(QStringLiteral("pixel_bytes_copied"), qint64(pixelCopied));
+            o.insert(QStringLiteral("bytes_copied"), qint64(copied));
+            gst_structure_free(stats);
+        }
+        gst_object_unref(sink);
+    }
+    return o;
+}
+
+} // namespace zerotee

@@ -1,0 +1,66 @@
+#include "CaptureSource.h"
+
+#include <gst/gst.h>
+
+namespace zerotee {
+
+namespace {
+
+bool hasElement(const char *name)
+{
+    GstElementFactory *factory = gst_element_factory_find(name);
+    if (!factory)
+        return false;
+    gst_object_unref(factory);
+    return true;
+}
+
+QString quoted(const QString &path)
+{
+    QString escaped = path;
+    escaped.replace(u'\\', QStringLiteral("\\\\")).replace(u'"', QStringLiteral("\\\""));
+    return u'"' + escaped + u'"';
+}
+
+} // namespace
+
+QString capturePipelineDescription(const CameraConfig &camera)
+{
+    QString source;
+    if (camera.source == QStringLiteral("test"))
+        source = QStringLiteral("videotestsrc is-live=true pattern=ball");
+    else if (camera.source.startsWith(QStringLiteral("v4l2:")))
+        source =
+            QStringLiteral("v4l2src device=%1 io-mode=dmabuf").arg(quoted(camera.source.mid(5)));
+    else if (camera.source.startsWith(QStringLiteral("file:")))
+        // identity sync=true paces a file to real time, as a camera would deliver it.
+        source = QStringLiteral("filesrc location=%1 ! decodebin ! identity sync=true")
+                     .arg(quoted(camera.source.mid(5)));
+    else
+        source = camera.source.mid(QStringLiteral("pipeline:").size());
+
+    QString convert;
+    if (hasElement("imxvideoconvert_g2d"))
+        convert = QStringLiteral("imxvideoconvert_g2d");
+    else if (hasElement("v4l2convert"))
+        convert = QStringLiteral("v4l2convert");
+    else
+        convert = QStringLiteral("videoconvert ! videoscale");
+
+    // videorate only drops: a duplicating videorate keeps the previous buffer and upstream then
+    // allocates a fresh buffer for every frame (a new memfd and registration per frame).
+    return QStringLiteral("%1 ! %2 ! videorate drop-only=true ! capsfilter "
+                          "caps=\"video/x-raw,format=%3,width=%4,"
+                          "height=%5,framerate=%6/1\" ! zeroteesink name=bus")
+        .arg(source, convert, camera.format)
+        .arg(camera.width)
+        .arg(camera.height)
+        .arg(camera.fps);
+}
+
+bool sourceLoops(const CameraConfig &camera)
+{
+    return camera.source.startsWith(QStringLiteral("file:"));
+}
+
+} // namespace zerotee

@@ -1,0 +1,108 @@
+#include "HeadlessService.h"
+
+#include "ControlService.h"
+#include "ControlSocketServer.h"
+#include "EventLog.h"
+#include "HttpApi.h"
+#include "Supervisor.h"
+#include "SystemdNotifier.h"
+#include "UnixSignalWatcher.h"
+
+#include <QLoggingCategory>
+#include <QTimer>
+#include <csignal>
+
+namespace zerotee {
+
+void applyLogLevel(const QString &level)
+{
+    QString rules = QStringLiteral("zerotee.*.debug=%1\nzerotee.*.info=%2\nzerotee.*.warning=%3\n")
+                        .arg(level == QStringLiteral("debug") ? QStringLiteral("true")
+                                                              : QStringLiteral("false"))
+                        .arg(level == QStringLiteral("debug") || level == QStringLiteral("info")
+                                 ? QStringLiteral("true")
+                                 : QStringLiteral("false"))
+                        .arg(level != QStringLiteral("error") ? QStringLiteral("true")
+                                                              : QStringLiteral("false"));
+    QLoggingCategory::setFilterRules(rules);
+}
+
+HeadlessService::HeadlessService(CommandLine commandLine, QObject *parent)
+    : QObject(parent), commandLine_(std::move(commandLine))
+{
+}
+
+HeadlessService::~HeadlessService()
+{
+    shutdown();
+}
+
+bool HeadlessService::start(QString *error)
+{
+    const SupervisorConfig &config = commandLine_.config;
+    systemd_ = std::make_unique<SystemdNotifier>();
+    signals_ =
+        std::make_unique<UnixSignalWatcher>(std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP});
+    connect(signals_.get(), &UnixSignalWatcher::received, this, [this](int number) {
+        qInfo("zerotee: %s, shutting down", strsignal(number));
+        shutdown();
+        emit finished();
+    });
+
+    supervisor_ = std::make_unique<Supervisor>(config);
+    control_ = std::make_unique<ControlService>(*supervisor_);
+    controlSocket_ = std::make_unique<ControlSocketServer>(*control_, supervisor_->events());
+    if (!controlSocket_->start(config.controlPath, error))
+        return false;
+    if (!supervisor_->start(error)) {
+        controlSocket_.reset();
+        return false;
+    }
+    if (config.http.enabled) {
+        http_ = std::make_unique<HttpApi>(*control_, *supervisor_, config.http);
+        if (http_->start(error) == 0) {
+            shutdown();
+            return false;
+        }
+    }
+    QString status = QStringLiteral("%1 camera(s), %2 worker(s), control at %3")
+                         .arg(config.cameras.size())
+                         .arg(config.workers.size())
+                         .arg(config.controlPath);
+    systemd_->ready(status);
+    for (const CameraConfig &camera : config.cameras)
+        qInfo("zerotee: camera %s bus at %s", qPrintable(camera.name),
+              qPrintable(config.busSocketPath(camera.name)));
+    qInfo("zerotee: up; %s", qPrintable(status));
+    // Keep systemd's STATUS= line current: capture state and workers running.
+    auto *statusTimer = new QTimer(this);
+    connect(statusTimer, &QTimer::timeout, this, [this] {
+        if (!supervisor_ || !systemd_->active())
+            return;
+        int running = 0;
+        for (WorkerProcess *w : supervisor_->workers().workers())
+            running += w->state() == WorkerProcess::State::Running;
+        systemd_->status(QStringLiteral("%1/%2 workers running")
+                             .arg(running)
+                             .arg(supervisor_->workers().workers().size()));
+    });
+    statusTimer->start(5000);
+    return true;
+}
+
+void HeadlessService::shutdown()
+{
+    if (shutDown_)
+        return;
+    shutDown_ = true;
+    if (systemd_)
+        systemd_->stopping();
+    http_.reset();
+    if (supervisor_)
+        supervisor_->shutdown();
+    controlSocket_.reset();
+    control_.reset();
+    supervisor_.reset();
+}
+
+} // namespace zerotee

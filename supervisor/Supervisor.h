@@ -1,0 +1,76 @@
+#pragma once
+
+#include "SupervisorConfig.h"
+#include "WorkerManager.h"
+
+#include <QElapsedTimer>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QObject>
+#include <QTimer>
+#include <memory>
+#include <vector>
+
+Q_DECLARE_LOGGING_CATEGORY(lcSupervisor)
+
+namespace zerotee {
+
+class BusPublisher;
+class BusServer;
+class CaptureOwner;
+class EventLog;
+
+/// The zerotee service: per camera a BusPublisher, the BusServer on its socket and the
+/// CaptureOwner feeding it; the WorkerManager with the configured workers; the EventLog.
+/// The panel, the control socket and the HTTP API all act through it (via ControlService).
+///
+/// Thread context: thread-bound to the main thread.
+class Supervisor : public QObject {
+    Q_OBJECT
+
+public:
+    struct Camera {
+        CameraConfig config;
+        std::unique_ptr<BusPublisher> publisher;
+        std::unique_ptr<BusServer> server;
+        std::unique_ptr<CaptureOwner> capture;
+    };
+
+    explicit Supervisor(SupervisorConfig config, QObject *parent = nullptr);
+    ~Supervisor() override;
+
+    /// Opens every camera's bus, starts the captures and the autostart workers. On failure
+    /// returns false with @p error set and leaves nothing running.
+    bool start(QString *error);
+    /// Stops workers (gracefully, recordings finalized), then captures, then closes the buses.
+    void shutdown();
+
+    const SupervisorConfig &config() const { return config_; }
+    WorkerManager &workers() { return *workers_; }
+    EventLog &events() { return *events_; }
+    const std::vector<std::unique_ptr<Camera>> &cameras() const { return cameras_; }
+
+    /// Adds a worker from a configuration entry (the name may be empty: one is chosen).
+    WorkerManager::Result addWorker(WorkerConfig worker, bool startNow = true);
+
+    /// Everything: cameras with capture and bus figures, workers, uptime.
+    QJsonObject status();
+    qint64 uptimeMs() const { return uptime_.elapsed(); }
+
+signals:
+    void statusLine(const QString &line);
+
+private:
+    WorkerSpec specFor(const WorkerConfig &worker, QString *error) const;
+    void watchWorker(const QString &name);
+    void onWorkerReport(const QString &name, const QJsonObject &report);
+
+    SupervisorConfig config_;
+    std::vector<std::unique_ptr<Camera>> cameras_;
+    std::unique_ptr<EventLog> events_;
+    std::unique_ptr<WorkerManager> workers_;
+    QHash<QString, QString> workerCamera_;
+    QElapsedTimer uptime_;
+};
+
+} // namespace zerotee

@@ -1,0 +1,385 @@
+#include "SupervisorConfig.h"
+
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QSet>
+
+// Header-only, without exceptions: errors come back as values (the shared library is built
+// with exceptions, a different ABI namespace).
+#define TOML_EXCEPTIONS 0
+#define TOML_HEADER_ONLY 1
+#include <toml++/toml.h>
+
+namespace zerotee {
+
+namespace {
+
+const QSet<QString> kWorkerKinds = {QStringLiteral("recorder"), QStringLiteral("rtsp"),
+                                    QStringLiteral("ai"), QStringLiteral("custom")};
+const QSet<QString> kFormats = {QStringLiteral("NV12"), QStringLiteral("I420"),
+                                QStringLiteral("YUY2"), QStringLiteral("GRAY8"),
+                                QStringLiteral("RGBA"), QStringLiteral("BGRx")};
+const QSet<QString> kLogLevels = {QStringLiteral("debug"), QStringLiteral("info"),
+                                  QStringLiteral("warning"), QStringLiteral("error")};
+
+QString qs(std::string_view s)
+{
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
+
+// Reads the keys of one TOML table into typed fields, reporting unknown keys and wrong types.
+class TableReader {
+public:
+    TableReader(const toml::table &table, QString prefix, ConfigErrors &errors)
+        : table_(table), prefix_(std::move(prefix)), errors_(errors)
+    {
+    }
+
+    void string(const char *key, QString *out)
+    {
+        seen_ << QString::fromLatin1(key);
+        if (const toml::node *node = table_.get(key)) {
+            if (auto v = node->value<std::string>())
+                *out = QString::fromStdString(*v);
+            else
+                errors_.add(name(key), QStringLiteral("must be a string"));
+        }
+    }
+    void integer(const char *key, int *out, int min, int max)
+    {
+        seen_ << QString::fromLatin1(key);
+        if (const toml::node *node = table_.get(key)) {
+            auto v = node->as_integer();
+            if (!v)
+                errors_.add(name(key), QStringLiteral("must be an integer"));
+            else if (v->get() < min || v->get() > max)
+                errors_.add(
+                    name(key),
+                    QStringLiteral("%1 is out of range %2..%3").arg(v->get()).arg(min).arg(max));
+            else
+                *out = int(v->get());
+        }
+    }
+    void boolean(const char *key, bool *out)
+    {
+        seen_ << QString::fromLatin1(key);
+        if (const toml::node *node = table_.get(key)) {
+            if (auto v = node->value<bool>())
+                *out = *v;
+            else
+                errors_.add(name(key), QStringLiteral("must be true or false"));
+        }
+    }
+    void stringList(const char *key, QStringList *out)
+    {
+        seen_ << QString::fromLatin1(key);
+        if (const toml::node *node = table_.get(key)) {
+            const toml::array *array = node->as_array();
+            if (!array) {
+                errors_.add(name(key), QStringLiteral("must be an array of strings"));
+                return;
+            }
+            out->clear();
+            for (const toml::node &item : *array) {
+                if (auto v = item.value<std::string>())
+                    *out << QString::fromStdString(*v);
+                else
+                    errors_.add(name(key), QStringLiteral("must be an array of strings"));
+            }
+        }
+    }
+    /// Marks a key as handled elsewhere (a sub-table).
+    void skip(const char *key) { seen_ << QString::fromLatin1(key); }
+
+    void rejectUnknown()
+    {
+        for (const auto &[key, node] : table_) {
+            QString k = qs(key.str());
+            if (!seen_.contains(k))
+                errors_.add(name(k), QStringLiteral("unknown key"));
+        }
+    }
+
+    QString name(const QString &key) const
+    {
+        return prefix_.isEmpty() ? key : prefix_ + u'.' + key;
+    }
+    QString name(const char *key) const { return name(QString::fromLatin1(key)); }
+
+private:
+    const toml::table &table_;
+    QString prefix_;
+    ConfigErrors &errors_;
+    QSet<QString> seen_;
+};
+
+QVariant toVariant(const toml::node &node)
+{
+    if (auto v = node.value<std::string>())
+        return QString::fromStdString(*v);
+    if (auto v = node.as_integer())
+        return qlonglong(v->get());
+    if (auto v = node.as_floating_point())
+        return v->get();
+    if (auto v = node.as_boolean())
+        return v->get();
+    if (const toml::array *array = node.as_array()) {
+        QVariantList list;
+        for (const toml::node &item : *array)
+            list << toVariant(item);
+        return list;
+    }
+    if (const toml::table *table = node.as_table()) {
+        QVariantMap map;
+        for (const auto &[key, value] : *table)
+            map.insert(qs(key.str()), toVariant(value));
+        return map;
+    }
+    return {};
+}
+
+void readCamera(const toml::table &table, const QString &prefix, CameraConfig *camera,
+                ConfigErrors &errors)
+{
+    TableReader r(table, prefix, errors);
+    r.string("name", &camera->name);
+    r.string("source", &camera->source);
+    r.string("socket", &camera->socketPath);
+    r.string("format", &camera->format);
+    QString size;
+    r.string("size", &size);
+    if (!size.isEmpty() && !parseSize(size, &camera->width, &camera->height))
+        errors.add(r.name("size"), QStringLiteral("'%1' is not WIDTHxHEIGHT (16..8192)").arg(size));
+    r.integer("fps", &camera->fps, 1, 240);
+    r.integer("pool_size", &camera->poolSize, 4, 256);
+    r.integer("quota", &camera->quota, 1, 16);
+    r.integer("lease_timeout_ms", &camera->leaseTimeoutMs, 50, 60000);
+    r.rejectUnknown();
+}
+
+void readWorker(const toml::table &table, const QString &prefix, WorkerConfig *worker,
+                ConfigErrors &errors)
+{
+    TableReader r(table, prefix, errors);
+    r.string("name", &worker->name);
+    r.string("kind", &worker->kind);
+    r.string("camera", &worker->camera);
+    r.boolean("autostart", &worker->autostart);
+    r.skip("options");
+    if (const toml::node *options = table.get("options")) {
+        if (const toml::table *t = options->as_table())
+            worker->options = toVariant(*t).toMap();
+        else
+            errors.add(r.name("options"), QStringLiteral("must be a table"));
+    }
+    r.rejectUnknown();
+    if (worker->kind.isEmpty())
+        errors.add(r.name("kind"), QStringLiteral("is required (recorder, rtsp, ai or custom)"));
+    if (worker->name.isEmpty())
+        worker->name = worker->kind;
+}
+
+} // namespace
+
+QString SupervisorConfig::busSocketPath(const QString &cameraName) const
+{
+    if (const CameraConfig *c = camera(cameraName); c && !c->socketPath.isEmpty())
+        return c->socketPath;
+    return QDir(runtimeDir).filePath(cameraName + QStringLiteral(".sock"));
+}
+
+const CameraConfig *SupervisorConfig::camera(const QString &cameraName) const
+{
+    for (const CameraConfig &c : cameras)
+        if (c.name == cameraName)
+            return &c;
+    return nullptr;
+}
+
+bool parseSize(const QString &text, int *width, int *height)
+{
+    static const QRegularExpression re(QStringLiteral("^(\\d{1,5})x(\\d{1,5})$"));
+    QRegularExpressionMatch m = re.match(text);
+    if (!m.hasMatch())
+        return false;
+    int w = m.captured(1).toInt(), h = m.captured(2).toInt();
+    if (w < 16 || h < 16 || w > 8192 || h > 8192)
+        return false;
+    *width = w;
+    *height = h;
+    return true;
+}
+
+QString checkSource(const QString &source)
+{
+    if (source == QStringLiteral("test"))
+        return {};
+    if (source.startsWith(QStringLiteral("v4l2:"))) {
+        if (!source.mid(5).startsWith(QStringLiteral("/dev/")))
+            return QStringLiteral("'%1': v4l2: needs a device path such as v4l2:/dev/video0")
+                .arg(source);
+        return {};
+    }
+    if (source.startsWith(QStringLiteral("file:"))) {
+        if (source.size() == 5)
+            return QStringLiteral("'file:' needs a path");
+        return {};
+    }
+    if (source.startsWith(QStringLiteral("pipeline:"))) {
+        if (source.mid(9).trimmed().isEmpty())
+            return QStringLiteral("'pipeline:' needs a GStreamer source description");
+        return {};
+    }
+    return QStringLiteral("'%1' is not test, v4l2:/dev/videoN, file:PATH or pipeline:DESC")
+        .arg(source);
+}
+
+ConfigErrors validateConfig(const SupervisorConfig &config)
+{
+    ConfigErrors errors;
+    if (!kLogLevels.contains(config.logLevel))
+        errors.add(
+            QStringLiteral("log_level"),
+            QStringLiteral("'%1' is not debug, info, warning or error").arg(config.logLevel));
+    if (config.cameras.isEmpty())
+        errors.add(QStringLiteral("camera"), QStringLiteral("at least one camera is needed"));
+    static const QRegularExpression nameRe(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$"));
+    QSet<QString> cameraNames;
+    for (qsizetype i = 0; i < config.cameras.size(); ++i) {
+        const CameraConfig &c = config.cameras[i];
+        QString key = QStringLiteral("camera[%1]").arg(i);
+        if (!nameRe.match(c.name).hasMatch())
+            errors.add(key + QStringLiteral(".name"),
+                       QStringLiteral("'%1' is not a valid name").arg(c.name));
+        if (cameraNames.contains(c.name))
+            errors.add(key + QStringLiteral(".name"),
+                       QStringLiteral("'%1' is used twice").arg(c.name));
+        cameraNames << c.name;
+        if (QString why = checkSource(c.source); !why.isEmpty())
+            errors.add(key + QStringLiteral(".source"), why);
+        if (!kFormats.contains(c.format))
+            errors.add(key + QStringLiteral(".format"),
+                       QStringLiteral("'%1' is not one of %2")
+                           .arg(c.format, QStringList(kFormats.values()).join(u',')));
+        if (c.width < 16 || c.height < 16 || c.width > 8192 || c.height > 8192)
+            errors.add(key + QStringLiteral(".size"),
+                       QStringLiteral("%1x%2 is out of range").arg(c.width).arg(c.height));
+        if (c.fps < 1 || c.fps > 240)
+            errors.add(key + QStringLiteral(".fps"),
+                       QStringLiteral("%1 is out of range 1..240").arg(c.fps));
+    }
+    QSet<QString> workerNames;
+    for (qsizetype i = 0; i < config.workers.size(); ++i) {
+        const WorkerConfig &w = config.workers[i];
+        QString key = QStringLiteral("worker[%1]").arg(i);
+        if (!kWorkerKinds.contains(w.kind))
+            errors.add(key + QStringLiteral(".kind"),
+                       QStringLiteral("'%1' is not recorder, rtsp, ai or custom").arg(w.kind));
+        if (!nameRe.match(w.name).hasMatch())
+            errors.add(key + QStringLiteral(".name"),
+                       QStringLiteral("'%1' is not a valid name").arg(w.name));
+        if (workerNames.contains(w.name))
+            errors.add(key + QStringLiteral(".name"),
+                       QStringLiteral("'%1' is used twice").arg(w.name));
+        workerNames << w.name;
+        if (!cameraNames.contains(w.camera))
+            errors.add(key + QStringLiteral(".camera"),
+                       QStringLiteral("no camera named '%1'").arg(w.camera));
+    }
+    if (config.http.port < 0 || config.http.port > 65535)
+        errors.add(QStringLiteral("http.port"),
+                   QStringLiteral("%1 is out of range 0..65535").arg(config.http.port));
+    bool loopback = config.http.bind == QStringLiteral("127.0.0.1") ||
+                    config.http.bind == QStringLiteral("::1") ||
+                    config.http.bind == QStringLiteral("localhost");
+    if (config.http.enabled && !loopback && config.http.token.isEmpty())
+        errors.add(QStringLiteral("http.token"),
+                   QStringLiteral("is required when http.bind is not loopback (%1)")
+                       .arg(config.http.bind));
+    return errors;
+}
+
+ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorConfig *config)
+{
+    ConfigErrors errors;
+    QByteArray utf8 = text.toUtf8();
+    toml::parse_result parsed =
+        toml::parse(std::string_view(utf8.constData(), size_t(utf8.size())), origin.toStdString());
+    if (!parsed) {
+        const toml::parse_error &error = parsed.error();
+        errors.add(QStringLiteral("%1:%2:%3")
+                       .arg(origin)
+                       .arg(error.source().begin.line)
+                       .arg(error.source().begin.column),
+                   qs(error.description()));
+        return errors;
+    }
+    const toml::table &root = parsed.table();
+    SupervisorConfig result = *config;
+
+    TableReader r(root, {}, errors);
+    r.string("runtime_dir", &result.runtimeDir);
+    r.string("control", &result.controlPath);
+    r.string("log_level", &result.logLevel);
+    r.stringList("worker_path", &result.workerPath);
+    r.skip("http");
+    r.skip("camera");
+    r.skip("worker");
+    r.rejectUnknown();
+
+    if (const toml::node *http = root.get("http")) {
+        if (const toml::table *t = http->as_table()) {
+            TableReader h(*t, QStringLiteral("http"), errors);
+            h.boolean("enabled", &result.http.enabled);
+            h.string("bind", &result.http.bind);
+            h.integer("port", &result.http.port, 0, 65535);
+            h.string("token", &result.http.token);
+            h.rejectUnknown();
+        } else {
+            errors.add(QStringLiteral("http"), QStringLiteral("must be a table"));
+        }
+    }
+
+    auto readArray = [&](const char *key, auto reader, auto &out) {
+        const toml::node *node = root.get(key);
+        if (!node)
+            return;
+        const toml::array *array = node->as_array();
+        if (!array || !array->is_array_of_tables()) {
+            errors.add(QString::fromLatin1(key),
+                       QStringLiteral("must be an array of tables ([[%1]])")
+                           .arg(QString::fromLatin1(key)));
+            return;
+        }
+        out.clear();
+        for (size_t i = 0; i < array->size(); ++i) {
+            typename std::decay_t<decltype(out)>::value_type item;
+            reader(*array->get(i)->as_table(),
+                   QStringLiteral("%1[%2]").arg(QString::fromLatin1(key)).arg(i), &item, errors);
+            out << item;
+        }
+    };
+    readArray("camera", readCamera, result.cameras);
+    readArray("worker", readWorker, result.workers);
+
+    if (!errors.ok())
+        return errors;
+    errors = validateConfig(result);
+    if (errors.ok())
+        *config = result;
+    return errors;
+}
+
+ConfigErrors loadConfigFile(const QString &path, SupervisorConfig *config)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        ConfigErrors errors;
+        errors.add(path, file.errorString());
+        return errors;
+    }
+    return parseConfig(QString::fromUtf8(file.readAll()), path, config);
+}
+
+} // namespace zerotee

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QVariantMap>
+
+namespace zerotee {
+
+/// One camera: where frames come from and how they are shaped and shared.
+struct CameraConfig {
+    QString name = QStringLiteral("cam0");
+    /// `test`, `v4l2:/dev/videoN`, `file:PATH` or `pipeline:DESC`.
+    QString source = QStringLiteral("test");
+    /// Bus socket; empty = <runtime dir>/<name>.sock.
+    QString socketPath;
+    QString format = QStringLiteral("NV12");
+    int width = 1920;
+    int height = 1080;
+    int fps = 30;
+    /// Buffers in the shared pool; capture reserve + Σ consumer quotas must fit.
+    int poolSize = 32;
+    int quota = 2;
+    int leaseTimeoutMs = 1000;
+};
+
+/// One worker process the supervisor runs.
+struct WorkerConfig {
+    QString name;
+    QString kind; // recorder, rtsp, ai, custom
+    QString camera = QStringLiteral("cam0");
+    bool autostart = true;
+    QVariantMap options; // kind-specific: dir, port, mount, pipeline, ...
+};
+
+struct HttpConfig {
+    bool enabled = true;
+    QString bind = QStringLiteral("127.0.0.1");
+    int port = 8080;
+    /// Required when bound to anything but loopback.
+    QString token;
+};
+
+/// The whole configuration: file, then command-line flags on top.
+struct SupervisorConfig {
+    /// Private directory for the bus sockets (0700); default $XDG_RUNTIME_DIR/zerotee.
+    QString runtimeDir;
+    /// Control socket for zeroteectl; default <runtimeDir>/control.sock.
+    QString controlPath;
+    QString logLevel = QStringLiteral("info");
+    /// Extra directories searched for worker executables.
+    QStringList workerPath;
+    HttpConfig http;
+    QList<CameraConfig> cameras{CameraConfig{}};
+    QList<WorkerConfig> workers;
+
+    /// Path of the bus socket of @p camera.
+    QString busSocketPath(const QString &camera) const;
+    const CameraConfig *camera(const QString &name) const;
+};
+
+/// Result of loading or checking a configuration: empty errors = usable.
+struct ConfigErrors {
+    QStringList errors; // each "key: reason"
+    bool ok() const { return errors.isEmpty(); }
+    void add(const QString &key, const QString &reason)
+    {
+        errors << key + QStringLiteral(": ") + reason;
+    }
+};
+
+/// Reads a TOML configuration (see resources/zerotee.toml). Every unknown key, wrong type or
+/// bad value is reported with its key; nothing is applied half-way.
+ConfigErrors loadConfigFile(const QString &path, SupervisorConfig *config);
+ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorConfig *config);
+
+/// Checks values that flags can also set (sizes, fps, sources, names, ports).
+ConfigErrors validateConfig(const SupervisorConfig &config);
+
+/// Parses "WxH". Returns false when malformed or out of range (16..8192).
+bool parseSize(const QString &text, int *width, int *height);
+/// Checks a capture source string; returns an empty string or the reason it is wrong.
+QString checkSource(const QString &source);
+
+} // namespace zerotee

@@ -1,0 +1,202 @@
+#include "WorkerCommandBuilder.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QProcess>
+#include <QStandardPaths>
+
+namespace zerotee {
+
+namespace {
+
+const QString kSourceElement = QStringLiteral("zeroteesrc");
+const QString kSocketProperty = QStringLiteral("socket-path=");
+
+WorkerCommandBuilder::Command failure(QString message)
+{
+    return {.error = std::move(message)};
+}
+
+/// Empty if every key of @p options is in @p allowed, else an error naming the first stranger.
+QString checkOptionKeys(WorkerKind kind, const QVariantMap &options, const QStringList &allowed)
+{
+    for (auto it = options.keyBegin(); it != options.keyEnd(); ++it) {
+        if (!allowed.contains(*it)) {
+            return QStringLiteral("unknown option '%1' for a %2 worker (known: %3)")
+                .arg(*it, workerKindName(kind),
+                     allowed.isEmpty() ? QStringLiteral("none") : allowed.join(u", "));
+        }
+    }
+    return {};
+}
+
+bool isExecutableFile(const QString &path)
+{
+    const QFileInfo info(path);
+    return info.isFile() && info.isExecutable();
+}
+
+} // namespace
+
+QString WorkerCommandBuilder::executableName(WorkerKind kind)
+{
+    switch (kind) {
+    case WorkerKind::Recorder:
+        return QStringLiteral("zerotee-recorder");
+    case WorkerKind::Rtsp:
+        return QStringLiteral("zerotee-rtsp");
+    case WorkerKind::Ai:
+        return QStringLiteral("zerotee-ai");
+    case WorkerKind::Custom:
+        return QStringLiteral("gst-launch-1.0");
+    }
+    return {};
+}
+
+QString WorkerCommandBuilder::findExecutable(const QString &name, QString *searched) const
+{
+    QStringList dirs;
+    if (QCoreApplication::instance())
+        dirs << QCoreApplication::applicationDirPath();
+    dirs << searchDirectories_;
+    for (const QString &dir : std::as_const(dirs)) {
+        const QString candidate = QDir(dir).absoluteFilePath(name);
+        if (isExecutableFile(candidate))
+            return candidate;
+    }
+    const QString inPath = QStandardPaths::findExecutable(name);
+    if (!inPath.isEmpty())
+        return QFileInfo(inPath).absoluteFilePath();
+    if (searched)
+        *searched = (dirs << QStringLiteral("PATH")).join(u", ");
+    return {};
+}
+
+WorkerCommandBuilder::Command
+WorkerCommandBuilder::customPipelineArguments(const QString &pipeline, const QString &socketPath)
+{
+    QStringList tokens = QProcess::splitCommand(pipeline);
+    if (tokens.isEmpty())
+        return failure(QStringLiteral("custom worker: the pipeline is empty"));
+
+    // "zeroteesrc!queue" is valid gst-launch syntax; split it so the element is its own token.
+    if (tokens.front().startsWith(kSourceElement + u'!')) {
+        const QString rest = tokens.front().mid(kSourceElement.size());
+        tokens.front() = kSourceElement;
+        tokens.insert(1, rest);
+    }
+    if (tokens.front() != kSourceElement) {
+        return failure(QStringLiteral("custom worker: the pipeline must begin with %1, "
+                                      "not '%2'")
+                           .arg(kSourceElement, tokens.front()));
+    }
+
+    // The source's properties are the tokens before the first link.
+    bool hasSocket = false;
+    for (qsizetype i = 1; i < tokens.size() && !tokens[i].startsWith(u'!'); ++i)
+        hasSocket = hasSocket || tokens[i].startsWith(kSocketProperty);
+    if (!hasSocket) {
+        if (socketPath.isEmpty())
+            return failure(QStringLiteral("custom worker: no bus socket path configured"));
+        tokens.insert(1, kSocketProperty + socketPath);
+    }
+
+    // gst-launch escapes spaces inside each argument and joins them, so passing the tokens as
+    // separate arguments parses exactly like the same line typed into a shell. -e turns SIGINT
+    // into EOS, which is how a graceful stop finalizes files.
+    tokens.prepend(QStringLiteral("-e"));
+    return {.arguments = tokens};
+}
+
+WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
+                                                          const QVariantMap &options) const
+{
+    const QString kindName = workerKindName(kind);
+    if (kind != WorkerKind::Custom && socketPath_.isEmpty())
+        return failure(QStringLiteral("%1 worker: no bus socket path configured").arg(kindName));
+
+    Command command;
+    switch (kind) {
+    case WorkerKind::Recorder: {
+        if (QString error = checkOptionKeys(kind, options, {QStringLiteral("dir")});
+            !error.isEmpty())
+            return failure(error);
+        const QString dir = options.value(QStringLiteral("dir")).toString();
+        if (dir.isEmpty())
+            return failure(QStringLiteral("recorder worker: option 'dir' (where recordings go) "
+                                          "is required"));
+        command.arguments = {QStringLiteral("--socket"), socketPath_, QStringLiteral("--dir"), dir};
+        break;
+    }
+    case WorkerKind::Rtsp: {
+        if (QString error =
+                checkOptionKeys(kind, options, {QStringLiteral("port"), QStringLiteral("mount")});
+            !error.isEmpty())
+            return failure(error);
+        int port = 8554;
+        if (options.contains(QStringLiteral("port"))) {
+            bool ok = false;
+            port = options.value(QStringLiteral("port")).toInt(&ok);
+            if (!ok || port < 1 || port > 65535)
+                return failure(QStringLiteral("rtsp worker: option 'port' must be 1..65535, "
+                                              "not '%1'")
+                                   .arg(options.value(QStringLiteral("port")).toString()));
+        }
+        command.arguments = {QStringLiteral("--socket"), socketPath_, QStringLiteral("--port"),
+                             QString::number(port)};
+        if (options.contains(QStringLiteral("mount"))) {
+            const QString mount = options.value(QStringLiteral("mount")).toString();
+            if (!mount.startsWith(u'/') || mount.contains(u' '))
+                return failure(QStringLiteral("rtsp worker: option 'mount' must be a path like "
+                                              "/live, not '%1'")
+                                   .arg(mount));
+            command.arguments << QStringLiteral("--mount") << mount;
+        }
+        break;
+    }
+    case WorkerKind::Ai:
+        if (QString error = checkOptionKeys(kind, options, {}); !error.isEmpty())
+            return failure(error);
+        command.arguments = {QStringLiteral("--socket"), socketPath_};
+        break;
+    case WorkerKind::Custom: {
+        if (QString error = checkOptionKeys(kind, options, {QStringLiteral("pipeline")});
+            !error.isEmpty())
+            return failure(error);
+        const QString pipeline = options.value(QStringLiteral("pipeline")).toString();
+        if (pipeline.trimmed().isEmpty())
+            return failure(QStringLiteral("custom worker: option 'pipeline' is required"));
+        command = customPipelineArguments(pipeline, socketPath_);
+        if (!command.ok())
+            return command;
+        break;
+    }
+    }
+
+    const QString name = executableName(kind);
+    QString searched;
+    command.program = findExecutable(name, &searched);
+    if (command.program.isEmpty())
+        return failure(
+            QStringLiteral("%1 worker: %2 not found (searched %3)").arg(kindName, name, searched));
+    return command;
+}
+
+QString WorkerCommandBuilder::complete(WorkerSpec &spec) const
+{
+    if (!spec.program.isEmpty()) {
+        if (!isExecutableFile(spec.program))
+            return QStringLiteral("worker '%1': program %2 is not an executable file")
+                .arg(spec.name, spec.program);
+        return {};
+    }
+    Command command = build(spec.kind, spec.options);
+    if (!command.ok())
+        return command.error;
+    spec.program = command.program;
+    spec.arguments = command.arguments;
+    return {};
+}
+
+} // namespace zerotee

@@ -1,0 +1,187 @@
+// Configuration file and command line: every bad value names its key; flags override the file.
+#include "CommandLine.h"
+#include "SupervisorConfig.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace zerotee;
+
+class ConfigTest : public QObject {
+    Q_OBJECT
+
+private:
+    static ConfigErrors parse(const QString &text, SupervisorConfig *config = nullptr)
+    {
+        SupervisorConfig scratch;
+        return parseConfig(text, QStringLiteral("test.toml"), config ? config : &scratch);
+    }
+    static bool mentions(const ConfigErrors &errors, const QString &text)
+    {
+        for (const QString &e : errors.errors)
+            if (e.contains(text))
+                return true;
+        return false;
+    }
+
+private slots:
+    void shippedExampleIsValid()
+    {
+        SupervisorConfig config;
+        ConfigErrors errors =
+            loadConfigFile(QStringLiteral(ZEROTEE_SOURCE_DIR "/resources/zerotee.toml"), &config);
+        QVERIFY2(errors.ok(), qPrintable(errors.errors.join(u'\n')));
+        QCOMPARE(config.cameras.size(), 1);
+        QCOMPARE(config.cameras[0].width, 1920);
+        QCOMPARE(config.workers.size(), 2);
+        QCOMPARE(config.workers[1].options.value(QStringLiteral("port")).toInt(), 8554);
+    }
+
+    void fullConfigIsRead()
+    {
+        SupervisorConfig config;
+        ConfigErrors errors = parse(QStringLiteral(R"(
+log_level = "debug"
+[http]
+bind = "0.0.0.0"
+token = "t"
+port = 9000
+[[camera]]
+name = "front"
+source = "v4l2:/dev/video3"
+size = "1280x720"
+fps = 15
+[[camera]]
+name = "back"
+source = "pipeline:videotestsrc is-live=true"
+[[worker]]
+kind = "custom"
+camera = "back"
+[worker.options]
+pipeline = "zeroteesrc ! fakesink"
+)"),
+                                    &config);
+        QVERIFY2(errors.ok(), qPrintable(errors.errors.join(u'\n')));
+        QCOMPARE(config.cameras.size(), 2);
+        QCOMPARE(config.cameras[0].height, 720);
+        QCOMPARE(config.cameras[0].fps, 15);
+        QCOMPARE(config.http.port, 9000);
+        QCOMPARE(config.workers[0].name, QStringLiteral("custom"));
+        QCOMPARE(config.workers[0].camera, QStringLiteral("back"));
+    }
+
+    void badValuesNameTheirKey_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("unknown top key") << "colour = 1"
+                                         << "colour: unknown key";
+        QTest::newRow("unknown camera key") << "[[camera]]\nzoom = 2"
+                                            << "camera[0].zoom: unknown key";
+        QTest::newRow("wrong type") << "[[camera]]\nfps = \"fast\""
+                                    << "camera[0].fps: must be an integer";
+        QTest::newRow("out of range") << "[[camera]]\nfps = 1000"
+                                      << "camera[0].fps: 1000 is out of range";
+        QTest::newRow("bad size") << "[[camera]]\nsize = \"big\""
+                                  << "camera[0].size: 'big' is not WIDTHxHEIGHT";
+        QTest::newRow("bad source") << "[[camera]]\nsource = \"usb\""
+                                    << "camera[0].source: 'usb' is not test";
+        QTest::newRow("bad format") << "[[camera]]\nformat = \"XYZ\""
+                                    << "camera[0].format";
+        QTest::newRow("worker kind") << "[[worker]]\nkind = \"painter\""
+                                     << "worker[0].kind: 'painter'";
+        QTest::newRow("worker camera") << "[[worker]]\nkind = \"ai\"\ncamera = \"nope\""
+                                       << "no camera named 'nope'";
+        QTest::newRow("duplicate") << "[[worker]]\nkind = \"ai\"\n[[worker]]\nkind = \"ai\""
+                                   << "'ai' is used twice";
+        QTest::newRow("token needed") << "[http]\nbind = \"0.0.0.0\""
+                                      << "http.token: is required";
+        QTest::newRow("syntax") << "[[camera]\nname = 1"
+                                << "test.toml:1";
+        QTest::newRow("log level") << "log_level = \"loud\""
+                                   << "log_level: 'loud'";
+        QTest::newRow("not a table array") << "camera = 3"
+                                           << "camera: must be an array of tables";
+    }
+    void badValuesNameTheirKey()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, expected);
+        SupervisorConfig config;
+        config.logLevel = QStringLiteral("warning");
+        ConfigErrors errors = parse(text, &config);
+        QVERIFY(!errors.ok());
+        QVERIFY2(mentions(errors, expected), qPrintable(errors.errors.join(u'\n')));
+        QCOMPARE(config.logLevel, QStringLiteral("warning")); // nothing applied half-way
+    }
+
+    void commandLineOverridesFileAndAddsWorkers()
+    {
+        QTemporaryDir dir;
+        QFile file(dir.filePath(QStringLiteral("z.toml")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("[[camera]]\nsize = \"1280x720\"\nfps = 25\n");
+        file.close();
+        CommandLine cl = parseCommandLine(
+            {QStringLiteral("zerotee"), QStringLiteral("--headless"), QStringLiteral("--config"),
+             file.fileName(), QStringLiteral("--fps"), QStringLiteral("10"),
+             QStringLiteral("--record"), dir.path(), QStringLiteral("--rtsp"),
+             QStringLiteral("--rtsp-port"), QStringLiteral("9554"), QStringLiteral("--ai")});
+        QVERIFY2(!cl.exitNow, qPrintable(cl.message));
+        QVERIFY(cl.headless);
+        QCOMPARE(cl.config.cameras[0].width, 1280);
+        QCOMPARE(cl.config.cameras[0].fps, 10);
+        QCOMPARE(cl.config.workers.size(), 3);
+        QCOMPARE(cl.config.workers[0].options.value(QStringLiteral("dir")).toString(), dir.path());
+        QCOMPARE(cl.config.workers[1].options.value(QStringLiteral("port")).toInt(), 9554);
+        QVERIFY(cl.config.controlPath.endsWith(QStringLiteral("/zerotee/control.sock")));
+    }
+
+    void badFlagsExitWithCodeTwo_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("unknown flag")
+            << QStringList{QStringLiteral("--colour")} << "Unknown option 'colour'";
+        QTest::newRow("bad size") << QStringList{QStringLiteral("--size"), QStringLiteral("10x")}
+                                  << "--size: '10x'";
+        QTest::newRow("bad fps") << QStringList{QStringLiteral("--fps"), QStringLiteral("0")}
+                                 << "--fps: '0'";
+        QTest::newRow("bad source")
+            << QStringList{QStringLiteral("--source"), QStringLiteral("cam")}
+            << "'cam' is not test";
+        QTest::newRow("missing config")
+            << QStringList{QStringLiteral("--config"), QStringLiteral("/nonexistent.toml")}
+            << "/nonexistent.toml";
+        QTest::newRow("stray argument")
+            << QStringList{QStringLiteral("extra")} << "unexpected argument 'extra'";
+        QTest::newRow("bad port") << QStringList{QStringLiteral("--rtsp-port"),
+                                                 QStringLiteral("70000")}
+                                  << "--rtsp-port";
+    }
+    void badFlagsExitWithCodeTwo()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, expected);
+        args.prepend(QStringLiteral("zerotee"));
+        CommandLine cl = parseCommandLine(args);
+        QVERIFY(cl.exitNow);
+        QCOMPARE(cl.exitCode, 2);
+        QVERIFY2(cl.message.contains(expected), qPrintable(cl.message));
+    }
+
+    void helpAndVersionExitZero()
+    {
+        CommandLine help = parseCommandLine({QStringLiteral("zerotee"), QStringLiteral("--help")});
+        QVERIFY(help.exitNow);
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY(help.message.contains(QStringLiteral("--record")));
+        CommandLine version =
+            parseCommandLine({QStringLiteral("zerotee"), QStringLiteral("--version")});
+        QCOMPARE(version.exitCode, 0);
+        QVERIFY(version.message.startsWith(QStringLiteral("zerotee")));
+    }
+};
+
+QTEST_GUILESS_MAIN(ConfigTest)
+#include "ConfigTest.moc"

@@ -1,0 +1,196 @@
+#include "WorkerCommandBuilder.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace zerotee;
+
+namespace {
+
+const QString kSocket = QStringLiteral("/run/zerotee/cam0.sock");
+
+void makeExecutable(const QString &path)
+{
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("#!/bin/sh\nexit 0\n");
+    file.close();
+    QVERIFY(file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+}
+
+} // namespace
+
+class WorkerCommandBuilderTest : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir bin_;
+    QTemporaryDir emptyPath_;
+    WorkerCommandBuilder builder_;
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(bin_.isValid());
+        for (const char *name :
+             {"zerotee-recorder", "zerotee-rtsp", "zerotee-ai", "gst-launch-1.0"})
+            makeExecutable(bin_.filePath(QLatin1StringView(name)));
+        // Only our fake binaries may be found, whatever the machine has installed.
+        qputenv("PATH", emptyPath_.path().toUtf8());
+        builder_ = WorkerCommandBuilder(kSocket, {bin_.path()});
+    }
+
+    void recorder()
+    {
+        const auto cmd =
+            builder_.build(WorkerKind::Recorder, {{QStringLiteral("dir"), QStringLiteral("/rec")}});
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(cmd.program, bin_.filePath(QStringLiteral("zerotee-recorder")));
+        QCOMPARE(cmd.arguments, (QStringList{QStringLiteral("--socket"), kSocket,
+                                             QStringLiteral("--dir"), QStringLiteral("/rec")}));
+    }
+
+    void recorderNeedsDir()
+    {
+        const auto cmd = builder_.build(WorkerKind::Recorder, {});
+        QVERIFY(!cmd.ok());
+        QVERIFY2(cmd.error.contains(QStringLiteral("'dir'")), qPrintable(cmd.error));
+    }
+
+    void rtspWithDefaultsAndMount()
+    {
+        auto cmd = builder_.build(WorkerKind::Rtsp, {});
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(cmd.arguments.join(u' '), QStringLiteral("--socket %1 --port 8554").arg(kSocket));
+
+        cmd =
+            builder_.build(WorkerKind::Rtsp, {{QStringLiteral("port"), 8555},
+                                              {QStringLiteral("mount"), QStringLiteral("/live")}});
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(cmd.arguments.join(u' '),
+                 QStringLiteral("--socket %1 --port 8555 --mount /live").arg(kSocket));
+    }
+
+    void rtspRejectsBadPortAndUnknownOption()
+    {
+        auto cmd = builder_.build(WorkerKind::Rtsp, {{QStringLiteral("port"), 70000}});
+        QVERIFY(!cmd.ok());
+        QVERIFY2(cmd.error.contains(QStringLiteral("'port'")), qPrintable(cmd.error));
+        cmd = builder_.build(WorkerKind::Rtsp, {{QStringLiteral("prot"), 8554}});
+        QVERIFY(!cmd.ok());
+        QVERIFY2(cmd.error.contains(QStringLiteral("unknown option 'prot'")),
+                 qPrintable(cmd.error));
+    }
+
+    void ai()
+    {
+        const auto cmd = builder_.build(WorkerKind::Ai, {});
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(cmd.program, bin_.filePath(QStringLiteral("zerotee-ai")));
+        QCOMPARE(cmd.arguments, (QStringList{QStringLiteral("--socket"), kSocket}));
+    }
+
+    void customFillsInSocketPath()
+    {
+        const auto cmd = builder_.build(
+            WorkerKind::Custom,
+            {{QStringLiteral("pipeline"),
+              QStringLiteral("zeroteesrc ! videoconvert ! capsfilter caps=\"video/x-raw, "
+                             "format=I420\" ! fakesink")}});
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(cmd.program, bin_.filePath(QStringLiteral("gst-launch-1.0")));
+        QCOMPARE(cmd.arguments, (QStringList{QStringLiteral("-e"), QStringLiteral("zeroteesrc"),
+                                             QStringLiteral("socket-path=") + kSocket,
+                                             QStringLiteral("!"), QStringLiteral("videoconvert"),
+                                             QStringLiteral("!"), QStringLiteral("capsfilter"),
+                                             QStringLiteral("caps=video/x-raw, format=I420"),
+                                             QStringLiteral("!"), QStringLiteral("fakesink")}));
+    }
+
+    void customKeepsGivenSocketPath()
+    {
+        const auto cmd = WorkerCommandBuilder::customPipelineArguments(
+            QStringLiteral("zeroteesrc socket-path=/tmp/other.sock!fakesink"), kSocket);
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(cmd.arguments.join(u' '),
+                 QStringLiteral("-e zeroteesrc socket-path=/tmp/other.sock!fakesink"));
+        const auto glued = WorkerCommandBuilder::customPipelineArguments(
+            QStringLiteral("zeroteesrc!fakesink"), kSocket);
+        QVERIFY2(glued.ok(), qPrintable(glued.error));
+        QCOMPARE(glued.arguments.join(u' '),
+                 QStringLiteral("-e zeroteesrc socket-path=%1 !fakesink").arg(kSocket));
+    }
+
+    void customMustBeginWithZeroteesrc()
+    {
+        auto cmd = builder_.build(
+            WorkerKind::Custom,
+            {{QStringLiteral("pipeline"), QStringLiteral("videotestsrc ! fakesink")}});
+        QVERIFY(!cmd.ok());
+        QCOMPARE(cmd.error, QStringLiteral("custom worker: the pipeline must begin with "
+                                           "zeroteesrc, not 'videotestsrc'"));
+        cmd =
+            builder_.build(WorkerKind::Custom, {{QStringLiteral("pipeline"), QStringLiteral(" ")}});
+        QVERIFY(!cmd.ok());
+        QVERIFY2(cmd.error.contains(QStringLiteral("'pipeline' is required")),
+                 qPrintable(cmd.error));
+    }
+
+    void missingExecutableNamesWhereItLooked()
+    {
+        const WorkerCommandBuilder bare(kSocket, {emptyPath_.path()});
+        const auto cmd = bare.build(WorkerKind::Ai, {});
+        QVERIFY(!cmd.ok());
+        QVERIFY2(cmd.error.contains(QStringLiteral("zerotee-ai not found")), qPrintable(cmd.error));
+        QVERIFY2(cmd.error.contains(emptyPath_.path()), qPrintable(cmd.error));
+    }
+
+    void missingSocketPath()
+    {
+        const WorkerCommandBuilder noSocket(QString(), {bin_.path()});
+        const auto cmd = noSocket.build(WorkerKind::Ai, {});
+        QVERIFY(!cmd.ok());
+        QVERIFY2(cmd.error.contains(QStringLiteral("socket")), qPrintable(cmd.error));
+    }
+
+    void searchOrderPrefersEarlierDirectories()
+    {
+        QTemporaryDir first;
+        makeExecutable(first.filePath(QStringLiteral("zerotee-ai")));
+        const WorkerCommandBuilder ordered(kSocket, {first.path(), bin_.path()});
+        QCOMPARE(ordered.findExecutable(QStringLiteral("zerotee-ai")),
+                 first.filePath(QStringLiteral("zerotee-ai")));
+    }
+
+    void completeKeepsExplicitProgram()
+    {
+        WorkerSpec spec{.name = QStringLiteral("x"),
+                        .kind = WorkerKind::Custom,
+                        .program = bin_.filePath(QStringLiteral("zerotee-ai")),
+                        .arguments = {QStringLiteral("--flag")}};
+        QCOMPARE(builder_.complete(spec), QString());
+        QCOMPARE(spec.arguments, QStringList{QStringLiteral("--flag")});
+        spec.program = QStringLiteral("/nonexistent/program");
+        QVERIFY(builder_.complete(spec).contains(QStringLiteral("not an executable")));
+    }
+
+    void kindNamesRoundTrip()
+    {
+        for (WorkerKind kind :
+             {WorkerKind::Recorder, WorkerKind::Rtsp, WorkerKind::Ai, WorkerKind::Custom})
+            QCOMPARE(workerKindFromName(workerKindName(kind)), kind);
+        QVERIFY(!workerKindFromName(u"preview"));
+    }
+
+    void workerNames()
+    {
+        QVERIFY(WorkerSpec::validateName(u"rtsp-2").isEmpty());
+        QVERIFY(!WorkerSpec::validateName(u"").isEmpty());
+        QVERIFY(WorkerSpec::validateName(u"a b").contains(QStringLiteral("only contain")));
+        QVERIFY(!WorkerSpec::validateName(QString(65, u'a')).isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(WorkerCommandBuilderTest)
+#include "WorkerCommandBuilderTest.moc"
