@@ -130,8 +130,9 @@ struct ZeroteeSrcPrivate {
     uint64_t framesReceived = 0;
     uint64_t reconnects = 0;
     bool connected = false;
-    LatencyStats captureLatency;   // capture -> here
-    LatencyStats transportLatency; // producer's publish -> here
+    unsigned lastProducerError = 0; // streaming thread: to warn once per reason
+    LatencyStats captureLatency;    // capture -> here
+    LatencyStats transportLatency;  // producer's publish -> here
 
     // Streaming thread only.
     std::unordered_map<uint32_t, std::unique_ptr<zerotee::ImportedBuffer>> imported;
@@ -733,6 +734,14 @@ static GstFlowReturn zerotee_src_create(GstPushSrc *pushsrc, GstBuffer **out)
             if (it != priv->imported.end() && it->second->layout().generation == unreg->generation)
                 priv->imported.erase(it);
         } else if (auto *error = std::get_if<SubscriberEvent::ProducerError>(&event.value)) {
+            // Visible on the bus (once per reason in a row), e.g. a refusal because the pool
+            // has no room for another consumer: the source keeps retrying meanwhile.
+            if (priv->lastProducerError != unsigned(error->error.code))
+                GST_ELEMENT_WARNING(
+                    self, RESOURCE, READ,
+                    ("The producer closed the connection: %s", error->error.text.c_str()),
+                    ("error code %u; retrying", unsigned(error->error.code)));
+            priv->lastProducerError = unsigned(error->error.code);
             GST_WARNING_OBJECT(self, "producer error %u: %s", unsigned(error->error.code),
                                error->error.text.c_str());
         } else if (auto *arrived = std::get_if<SubscriberEvent::FrameArrived>(&event.value)) {
@@ -748,6 +757,7 @@ static GstFlowReturn zerotee_src_create(GstPushSrc *pushsrc, GstBuffer **out)
                     return ret;
                 }
             }
+            priv->lastProducerError = 0;
             GstBuffer *buffer = zerotee_src_make_buffer(self, frame);
             if (!buffer) {
                 zerotee_src_release_now(self, frame);
