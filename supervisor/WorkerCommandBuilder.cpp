@@ -31,6 +31,78 @@ QString checkOptionKeys(WorkerKind kind, const QVariantMap &options, const QStri
     return {};
 }
 
+/// Option keys each worker program takes, as `key` for its `--key` flag (underscores become
+/// dashes). The worker checks the values; the supervisor catches unknown keys early.
+QStringList optionKeys(WorkerKind kind)
+{
+    switch (kind) {
+    case WorkerKind::Recorder:
+        return {QStringLiteral("dir"),
+                QStringLiteral("camera"),
+                QStringLiteral("segment_seconds"),
+                QStringLiteral("container"),
+                QStringLiteral("bitrate"),
+                QStringLiteral("gop"),
+                QStringLiteral("profile"),
+                QStringLiteral("encoded"),
+                QStringLiteral("max_age_hours"),
+                QStringLiteral("max_total_mb"),
+                QStringLiteral("min_free_mb"),
+                QStringLiteral("mode"),
+                QStringLiteral("pre_event_seconds"),
+                QStringLiteral("post_event_seconds"),
+                QStringLiteral("queue_seconds")};
+    case WorkerKind::Rtsp:
+        return {QStringLiteral("port"),
+                QStringLiteral("bind"),
+                QStringLiteral("mount"),
+                QStringLiteral("size"),
+                QStringLiteral("fps"),
+                QStringLiteral("bitrate"),
+                QStringLiteral("gop"),
+                QStringLiteral("encoded"),
+                QStringLiteral("auth"),
+                QStringLiteral("user"),
+                QStringLiteral("tls_cert"),
+                QStringLiteral("tls_key"),
+                QStringLiteral("multicast_range"),
+                QStringLiteral("push"),
+                QStringLiteral("mount_profile")};
+    case WorkerKind::Ai:
+        return {
+            QStringLiteral("detector"),   QStringLiteral("fps"),         QStringLiteral("labels"),
+            QStringLiteral("score"),      QStringLiteral("nms"),         QStringLiteral("roi"),
+            QStringLiteral("min_area"),   QStringLiteral("sensitivity"), QStringLiteral("hold"),
+            QStringLiteral("min_hits"),   QStringLiteral("input_size"),  QStringLiteral("layout"),
+            QStringLiteral("work_width"), QStringLiteral("threads")};
+    case WorkerKind::Custom:
+        return {QStringLiteral("pipeline")};
+    }
+    return {};
+}
+
+/// `{"segment_seconds": 10, "encoded": true, "roi": ["0,0,.5,.5", ...]}` →
+/// `--segment-seconds 10 --encoded --roi 0,0,.5,.5 ...` (sorted by key: stable command lines).
+QStringList optionFlags(const QVariantMap &options)
+{
+    QStringList flags;
+    for (auto it = options.begin(); it != options.end(); ++it) {
+        const QString flag = QStringLiteral("--") + QString(it.key()).replace(u'_', u'-');
+        const QVariant &value = it.value();
+        if (value.typeId() == QMetaType::Bool) {
+            if (value.toBool())
+                flags << flag;
+        } else if (value.typeId() == QMetaType::QVariantList ||
+                   value.typeId() == QMetaType::QStringList) {
+            for (const QVariant &item : value.toList())
+                flags << flag << item.toString();
+        } else {
+            flags << flag << value.toString();
+        }
+    }
+    return flags;
+}
+
 bool isExecutableFile(const QString &path)
 {
     const QFileInfo info(path);
@@ -118,48 +190,34 @@ WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
 
     Command command;
     switch (kind) {
-    case WorkerKind::Recorder: {
-        if (QString error = checkOptionKeys(kind, options, {QStringLiteral("dir")});
-            !error.isEmpty())
+    case WorkerKind::Recorder:
+    case WorkerKind::Rtsp:
+    case WorkerKind::Ai: {
+        if (QString error = checkOptionKeys(kind, options, optionKeys(kind)); !error.isEmpty())
             return failure(error);
-        const QString dir = options.value(QStringLiteral("dir")).toString();
-        if (dir.isEmpty())
+        if (kind == WorkerKind::Recorder &&
+            options.value(QStringLiteral("dir")).toString().isEmpty())
             return failure(QStringLiteral("recorder worker: option 'dir' (where recordings go) "
                                           "is required"));
-        command.arguments = {QStringLiteral("--socket"), socketPath_, QStringLiteral("--dir"), dir};
-        break;
-    }
-    case WorkerKind::Rtsp: {
-        if (QString error =
-                checkOptionKeys(kind, options, {QStringLiteral("port"), QStringLiteral("mount")});
-            !error.isEmpty())
-            return failure(error);
-        int port = 8554;
-        if (options.contains(QStringLiteral("port"))) {
+        if (kind == WorkerKind::Rtsp && options.contains(QStringLiteral("port"))) {
             bool ok = false;
-            port = options.value(QStringLiteral("port")).toInt(&ok);
+            int port = options.value(QStringLiteral("port")).toInt(&ok);
             if (!ok || port < 1 || port > 65535)
                 return failure(QStringLiteral("rtsp worker: option 'port' must be 1..65535, "
                                               "not '%1'")
                                    .arg(options.value(QStringLiteral("port")).toString()));
         }
-        command.arguments = {QStringLiteral("--socket"), socketPath_, QStringLiteral("--port"),
-                             QString::number(port)};
-        if (options.contains(QStringLiteral("mount"))) {
+        if (kind == WorkerKind::Rtsp && options.contains(QStringLiteral("mount"))) {
             const QString mount = options.value(QStringLiteral("mount")).toString();
             if (!mount.startsWith(u'/') || mount.contains(u' '))
                 return failure(QStringLiteral("rtsp worker: option 'mount' must be a path like "
                                               "/live, not '%1'")
                                    .arg(mount));
-            command.arguments << QStringLiteral("--mount") << mount;
         }
+        command.arguments = {QStringLiteral("--socket"), socketPath_};
+        command.arguments << optionFlags(options);
         break;
     }
-    case WorkerKind::Ai:
-        if (QString error = checkOptionKeys(kind, options, {}); !error.isEmpty())
-            return failure(error);
-        command.arguments = {QStringLiteral("--socket"), socketPath_};
-        break;
     case WorkerKind::Custom: {
         if (QString error = checkOptionKeys(kind, options, {QStringLiteral("pipeline")});
             !error.isEmpty())

@@ -62,14 +62,41 @@ private slots:
     {
         auto cmd = builder_.build(WorkerKind::Rtsp, {});
         QVERIFY2(cmd.ok(), qPrintable(cmd.error));
-        QCOMPARE(cmd.arguments.join(u' '), QStringLiteral("--socket %1 --port 8554").arg(kSocket));
+        // The worker's own defaults (port 8554, mount /live) apply.
+        QCOMPARE(cmd.arguments.join(u' '), QStringLiteral("--socket %1").arg(kSocket));
 
         cmd =
             builder_.build(WorkerKind::Rtsp, {{QStringLiteral("port"), 8555},
                                               {QStringLiteral("mount"), QStringLiteral("/live")}});
         QVERIFY2(cmd.ok(), qPrintable(cmd.error));
         QCOMPARE(cmd.arguments.join(u' '),
-                 QStringLiteral("--socket %1 --port 8555 --mount /live").arg(kSocket));
+                 QStringLiteral("--socket %1 --mount /live --port 8555").arg(kSocket));
+    }
+
+    void optionsBecomeFlags()
+    {
+        auto cmd = builder_.build(
+            WorkerKind::Ai,
+            {{QStringLiteral("detector"), QStringLiteral("motion")},
+             {QStringLiteral("min_area"), 0.01},
+             {QStringLiteral("roi"),
+              QVariantList{QStringLiteral("0,0,0.5,0.5"), QStringLiteral("0.5,0.5,0.5,0.5")}}});
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(cmd.arguments.join(u' '),
+                 QStringLiteral("--socket %1 --detector motion --min-area 0.01 --roi 0,0,0.5,0.5 "
+                                "--roi 0.5,0.5,0.5,0.5")
+                     .arg(kSocket));
+        cmd = builder_.build(WorkerKind::Recorder, {{QStringLiteral("dir"), QStringLiteral("/rec")},
+                                                    {QStringLiteral("encoded"), true},
+                                                    {QStringLiteral("segment_seconds"), 10}});
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(
+            cmd.arguments.join(u' '),
+            QStringLiteral("--socket %1 --dir /rec --encoded --segment-seconds 10").arg(kSocket));
+        cmd = builder_.build(WorkerKind::Ai, {{QStringLiteral("colour"), 1}});
+        QVERIFY(!cmd.ok());
+        QVERIFY2(cmd.error.contains(QStringLiteral("unknown option 'colour' for a ai worker")),
+                 qPrintable(cmd.error));
     }
 
     void rtspRejectsBadPortAndUnknownOption()
