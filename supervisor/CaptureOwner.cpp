@@ -106,6 +106,18 @@ bool CaptureOwner::buildPipeline(QString *error)
         [](GstBus *, GstMessage *message, gpointer data) {
             auto *owner = static_cast<QPointer<CaptureOwner> *>(data);
             GstMessageType type = GST_MESSAGE_TYPE(message);
+            if (type == GST_MESSAGE_ERROR) {
+                // Kept at once: a failing state change posts its reason before it returns.
+                GError *gerror = nullptr;
+                gst_message_parse_error(message, &gerror, nullptr);
+                if (CaptureOwner *target = owner->data()) {
+                    QMutexLocker lock(&target->busErrorMutex_);
+                    target->busError_ = QStringLiteral("%1: %2").arg(
+                        QString::fromUtf8(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))),
+                        QString::fromUtf8(gerror->message));
+                }
+                g_clear_error(&gerror);
+            }
             if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_EOS ||
                 type == GST_MESSAGE_WARNING) {
                 gst_message_ref(message);
@@ -148,9 +160,17 @@ void CaptureOwner::start()
         return;
     }
     retry_.recordStart(QDateTime::currentMSecsSinceEpoch());
+    {
+        QMutexLocker lock(&busErrorMutex_);
+        busError_.clear();
+    }
     GstStateChangeReturn ret = gst_element_set_state(pipeline_, GST_STATE_PLAYING);
     if (ret == GST_STATE_CHANGE_FAILURE) {
-        fail(QStringLiteral("the capture pipeline did not start (%1)").arg(camera_.source));
+        QMutexLocker lock(&busErrorMutex_);
+        QString reason =
+            busError_.isEmpty() ? QStringLiteral("the capture pipeline did not start") : busError_;
+        lock.unlock();
+        fail(QStringLiteral("%1 (%2)").arg(reason, camera_.source));
         return;
     }
     sinceLastFrame_.start();

@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QMutex>
 #include <QObject>
 #include <QTimer>
 #include <atomic>
@@ -76,6 +77,8 @@ private:
     double fps_ = 0;
     int retries_ = 0;
     bool wanted_ = false;
+    QMutex busErrorMutex_;
+    QString busError_; // the last error a streaming thread posted
 };
 
 } // namespace zerotee

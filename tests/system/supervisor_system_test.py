@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Issue 3 end to end: the real zerotee supervisor with the real workers, judged from outside
+(zeroteectl, the control socket, /proc, ffprobe).
+
+usage: supervisor_system_test.py BIN_DIR [--cycles N]
+Prints the measured figures; exits non-zero on the first failed check.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.path.abspath(sys.argv[1])
+CYCLES = int(sys.argv[sys.argv.index("--cycles") + 1]) if "--cycles" in sys.argv else 100
+ZEROTEE = os.path.join(BIN, "zerotee")
+CTL = os.path.join(BIN, "zeroteectl")
+MONITOR = os.path.join(BIN, "zerotee-monitor")
+failures = []
+
+
+def check(condition, what):
+    print(("ok   " if condition else "FAIL ") + what, flush=True)
+    if not condition:
+        failures.append(what)
+    return condition
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Control:
+    """A client of the control socket: one JSON request per line."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.file = self.sock.makefile("rwb")
+
+    def __call__(self, **request):
+        self.file.write(json.dumps(request).encode() + b"\n")
+        self.file.flush()
+        return json.loads(self.file.readline())
+
+    def close(self):
+        self.sock.close()
+
+
+def wait_for(predicate, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def proc_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def proc_rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def proc_children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    out.append((int(entry), fields[0]))
+            except OSError:
+                pass
+    return out
+
+
+def worker(status, name):
+    for w in status["workers"]:
+        if w["name"] == name:
+            return w
+    return None
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="zerotee-system.")
+    runtime = os.path.join(tmp, "run")
+    os.makedirs(runtime, mode=0o700)
+    env = dict(os.environ, XDG_RUNTIME_DIR=runtime)
+    rec_dir = os.path.join(tmp, "rec")
+    rtsp_port, http_port = free_port(), free_port()
+    control_path = os.path.join(runtime, "zerotee", "control.sock")
+
+    # --- bad input: exit code 2 and a message naming what was wrong ----------------------------
+    bad_config = os.path.join(tmp, "bad.toml")
+    with open(bad_config, "w") as f:
+        f.write("[[camera]]\nzoom = 3\n")
+    for args, needle in ((["--colour"], "colour"), (["--size", "big"], "--size"),
+                         (["--config", bad_config], "camera[0].zoom: unknown key")):
+        r = subprocess.run([ZEROTEE, "--headless"] + args, env=env, capture_output=True, text=True, timeout=20)
+        check(r.returncode == 2 and needle in r.stderr, f"zerotee {' '.join(args)} -> exit {r.returncode}: {r.stderr.strip()[:90]}")
+
+    # --- up with recorder, RTSP and AI ------------------------------------------------------------
+    log = open(os.path.join(tmp, "zerotee.log"), "w")
+    started = time.monotonic()
+    sup = subprocess.Popen([ZEROTEE, "--headless", "--source", "test", "--size", "640x360",
+                            "--record", rec_dir, "--rtsp", "--rtsp-port", str(rtsp_port), "--ai",
+                            "--http-port", str(http_port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        ctl = wait_for(lambda: os.path.exists(control_path) and Control(control_path), 10)
+        check(bool(ctl), "control socket is up")
+
+        def all_running():
+            s = ctl(cmd="status")["result"]
+            ws = s["workers"]
+            return (len(ws) == 3 and all(w["state"] == "running" for w in ws)
+                    and s["cameras"][0]["state"] == "running" and s)
+        status = wait_for(all_running, 15)
+        up_s = time.monotonic() - started
+        check(bool(status), f"capture and three workers running after {up_s:.2f} s")
+        check(up_s < 3.0, f"up in {up_s:.2f} s < 3 s")
+        # The RTSP worker reads the bus only while a viewer watches (one encode, on demand).
+        viewer = subprocess.Popen(["ffmpeg", "-v", "error", "-rtsp_transport", "tcp", "-i",
+                                   f"rtsp://127.0.0.1:{rtsp_port}/live", "-f", "null", "-"],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: all(w["frames"] > 0 for w in ctl(cmd="status")["result"]["workers"]), 10)
+        r = subprocess.run([CTL, "status", "--json"], env=env, capture_output=True, text=True, timeout=10)
+        js = json.loads(r.stdout)
+        check(r.returncode == 0 and len(js["workers"]) == 3 and all(w["frames"] > 0 for w in js["workers"]),
+              "zeroteectl status --json (a viewer on RTSP): " + ", ".join(f"{w['name']}={w['state']}/{w['frames']} frames" for w in js["workers"]))
+        viewer.terminate()
+        viewer.wait(timeout=10)
+
+        probe = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-show_entries",
+                                "stream=codec_name,width,height", "-of", "json",
+                                f"rtsp://127.0.0.1:{rtsp_port}/live"], capture_output=True, text=True, timeout=30)
+        streams = json.loads(probe.stdout or "{}").get("streams", [])
+        check(bool(streams) and streams[0].get("codec_name") == "h264",
+              f"ffprobe rtsp://127.0.0.1:{rtsp_port}/live sees {streams}")
+
+        # --- kill -9 of a worker: restarted within 2 s, the others see no gap --------------------
+        monitor = subprocess.Popen([MONITOR, "--socket", os.path.join(runtime, "zerotee", "cam0.sock"),
+                                    "--json", "--name", "witness"], env=env, stdout=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        before = ctl(cmd="status")["result"]
+        for name in ("recorder", "rtsp", "ai"):
+            w = worker(ctl(cmd="status")["result"], name)
+            old_pid, old_restarts = w["pid"], w["restarts"]
+            killed = time.monotonic()
+            os.kill(old_pid, signal.SIGKILL)
+            # The RTSP worker connects to the bus only when a viewer comes; the others at once.
+            back = wait_for(lambda: (lambda x: x if x and x["state"] == "running" and x["pid"] != old_pid
+                                     and (x["bus_connected"] or name == "rtsp") else None)(
+                worker(ctl(cmd="status")["result"], name)), 5)
+            took = time.monotonic() - killed
+            check(bool(back) and took < 2.0 and back["restarts"] == old_restarts + 1,
+                  f"kill -9 {name}: back in {took:.2f} s, restarts {old_restarts} -> {back and back['restarts']}")
+            time.sleep(0.5)
+        after = ctl(cmd="status")["result"]
+        cam_before, cam_after = before["cameras"][0], after["cameras"][0]
+        check(cam_after["state"] == "running" and cam_after["retries"] == cam_before["retries"],
+              f"capture undisturbed: {cam_after['state']}, fps {cam_after['fps']}")
+        monitor.send_signal(signal.SIGINT)
+        lines = [json.loads(l) for l in monitor.communicate(timeout=10)[0].splitlines() if l.startswith("{")]
+        total = [l for l in lines if l["type"] == "total"]
+        check(bool(total) and total[0]["gaps"] == 0 and total[0]["frames"] > 100,
+              f"a consumer running through the kills saw {total and total[0]['frames']} frames, {total and total[0]['gaps']} missed")
+        witness_drops = [c for c in cam_after["bus"]["consumers"] if c["name"] == "witness"]
+
+        # --- a crash loop ends in failed --------------------------------------------------------
+        r = ctl(cmd="add", kind="custom", name="broken",
+                options={"pipeline": "zeroteesrc ! videoconvert ! capsfilter caps=video/x-raw,format=NOPE ! fakesink"})
+        check(r["ok"], f"add broken custom worker: {r.get('error', 'ok')}")
+        failed = wait_for(lambda: (lambda x: x if x and x["state"] == "failed" else None)(
+            worker(ctl(cmd="status")["result"], "broken")), 40, 0.2)
+        check(bool(failed), f"crash loop ends in failed: {failed and failed.get('failureReason', failed.get('failure_reason'))}")
+        time.sleep(1.0)
+        check(worker(ctl(cmd="status")["result"], "broken")["state"] == "failed", "and stays failed (no endless loop)")
+        ctl(cmd="remove", name="broken")
+
+        # --- bad requests on the control socket ---------------------------------------------------
+        for request, needle in (({"cmd": "fly"}, "unknown command"), ({"cmd": "start"}, "needs 'name'"),
+                                ({"cmd": "start", "name": "nobody"}, "nobody"),
+                                ({"cmd": "add", "kind": "painter"}, "painter"),
+                                ({"cmd": "add", "kind": "rtsp", "options": {"prot": 1}}, "unknown option 'prot'")):
+            r = ctl(**request)
+            check(not r["ok"] and needle in r["error"], f"{request} -> {r.get('error')}")
+        ctl.file.write(b"this is not json\n")
+        ctl.file.flush()
+        r = json.loads(ctl.file.readline())
+        check(not r["ok"] and "not JSON" in r["error"], f"garbage line -> {r['error']}")
+        check(sup.poll() is None, "the supervisor survived every bad request")
+
+        # --- add/remove N times: no fd, memory or process growth ----------------------------------
+        def cycle(i):
+            name = f"churn{i}"
+            r = ctl(cmd="add", kind="custom", name=name, options={"pipeline": "zeroteesrc ! fakesink"})
+            assert r["ok"], r
+            wait_for(lambda: worker(ctl(cmd="status")["result"], name)["state"] == "running", 10, 0.02)
+            r = ctl(cmd="remove", name=name)
+            assert r["ok"], r
+            wait_for(lambda: worker(ctl(cmd="status")["result"], name) is None, 10, 0.02)
+        for i in range(5):
+            cycle(f"warm{i}")
+        time.sleep(1.0)
+        print("  children before:", proc_children(sup.pid))
+        fds0, rss0, kids0 = proc_fds(sup.pid), proc_rss_kb(sup.pid), len(proc_children(sup.pid))
+        t0 = time.monotonic()
+        for i in range(CYCLES):
+            cycle(i)
+        time.sleep(1.0)
+        fds1, rss1, kids1 = proc_fds(sup.pid), proc_rss_kb(sup.pid), len(proc_children(sup.pid))
+        if fds1 != fds0:
+            print("  supervisor fds now:", sorted(os.readlink(f"/proc/{sup.pid}/fd/{n}") for n in os.listdir(f"/proc/{sup.pid}/fd")))
+        zombies = [c for c in proc_children(sup.pid) if c[1] == "Z"]
+        check(fds1 == fds0 and kids1 == kids0 and not zombies,
+              f"{CYCLES} add/remove cycles in {time.monotonic() - t0:.1f} s: fds {fds0}->{fds1}, children {kids0}->{kids1}, zombies {len(zombies)}")
+        check(rss1 - rss0 < 4096, f"supervisor RSS {rss0} -> {rss1} KiB (growth {rss1 - rss0} KiB < 4 MiB)")
+        ctl.close()
+    finally:
+        stop_started = time.monotonic()
+        sup.send_signal(signal.SIGTERM)
+        try:
+            code = sup.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            sup.kill()
+            code = sup.wait()
+        check(code == 0, f"SIGTERM: clean exit {code} in {time.monotonic() - stop_started:.1f} s")
+        log.close()
+
+    # recordings finalized by the graceful stop: every file plays (ffprobe, independent)
+    files = []
+    for root, _, names in os.walk(rec_dir):
+        files += [os.path.join(root, n) for n in names]
+    playable = [f for f in files if subprocess.run(["ffprobe", "-v", "error", f], capture_output=True).returncode == 0]
+    check(files and len(playable) == len(files) and not any(f.endswith(".part") for f in files),
+          f"recordings after shutdown: {len(files)} files, {len(playable)} playable by ffprobe")
+
+    # --- a failing source: a clear error, retried, consumers stay connected -----------------------
+    env2 = dict(env, XDG_RUNTIME_DIR=os.path.join(tmp, "run2"))
+    os.makedirs(env2["XDG_RUNTIME_DIR"], mode=0o700)
+    for source, needle in (("v4l2:/dev/video99", "video99"), ("pipeline:filesrc location=/nonexistent.raw", "nonexistent")):
+        sup2 = subprocess.Popen([ZEROTEE, "--headless", "--no-http", "--source", source], env=env2,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            cpath = os.path.join(env2["XDG_RUNTIME_DIR"], "zerotee", "control.sock")
+            ctl2 = wait_for(lambda: os.path.exists(cpath) and Control(cpath), 10)
+            cam = wait_for(lambda: (lambda c: c if c["retries"] >= 2 else None)(ctl2(cmd="status")["result"]["cameras"][0]), 15, 0.2)
+            check(bool(cam) and cam["state"] in ("error", "starting") and needle in cam["error"],
+                  f"source {source}: state {cam and cam['state']}, retries {cam and cam['retries']}, error '{cam and cam['error']}'")
+            ctl2.close()
+        finally:
+            sup2.send_signal(signal.SIGTERM)
+            sup2.wait(timeout=20)
+
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{len(failures)} failed" if failures else "all checks passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
