@@ -108,15 +108,15 @@ bool CaptureOwner::buildPipeline(QString *error)
             GstMessageType type = GST_MESSAGE_TYPE(message);
             if (type == GST_MESSAGE_ERROR) {
                 // Kept at once: a failing state change posts its reason before it returns.
-                GError *gerror = nullptr;
-                gst_message_parse_error(message, &gerror, nullptr);
+                GError *busError = nullptr;
+                gst_message_parse_error(message, &busError, nullptr);
                 if (CaptureOwner *target = owner->data()) {
                     QMutexLocker lock(&target->busErrorMutex_);
                     target->busError_ = QStringLiteral("%1: %2").arg(
                         QString::fromUtf8(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))),
-                        QString::fromUtf8(gerror->message));
+                        QString::fromUtf8(busError->message));
                 }
-                g_clear_error(&gerror);
+                g_clear_error(&busError);
             }
             if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_EOS ||
                 type == GST_MESSAGE_WARNING) {
