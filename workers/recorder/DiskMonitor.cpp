@@ -1,0 +1,146 @@
+#include "DiskMonitor.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <sys/statvfs.h>
+
+namespace fs = std::filesystem;
+
+namespace zerotee {
+
+DiskMonitor::DiskMonitor(const SegmentNamer &namer) : namer_(namer) {}
+
+int64_t DiskMonitor::freeBytes() const
+{
+    fs::path path = namer_.cameraDir();
+    std::error_code ec;
+    while (!fs::exists(path, ec) && path.has_parent_path() && path != path.parent_path())
+        path = path.parent_path();
+    struct statvfs st {};
+    if (statvfs(path.c_str(), &st) != 0)
+        return -errno;
+    return int64_t(st.f_bavail) * int64_t(st.f_frsize);
+}
+
+int DiskMonitor::makeParentDirs(const std::string &path)
+{
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    return ec ? -ec.value() : 0;
+}
+
+template <typename Visit> void DiskMonitor::forEachFile(Visit visit) const
+{
+    // DIR/<camera>/<day>/<file>: two levels, no deeper. Iterators advance with an error code so
+    // a folder vanishing under us ends the walk instead of throwing.
+    std::error_code ec;
+    for (fs::directory_iterator day(namer_.cameraDir(), ec), end; !ec && day != end;
+         day.increment(ec)) {
+        std::error_code dayError;
+        if (!day->is_directory(dayError))
+            continue;
+        for (fs::directory_iterator entry(day->path(), dayError); !dayError && entry != end;
+             entry.increment(dayError)) {
+            std::error_code fileError;
+            if (entry->is_regular_file(fileError))
+                visit(*entry);
+        }
+    }
+}
+
+std::vector<RetentionPolicy::File> DiskMonitor::finishedFiles() const
+{
+    std::vector<RetentionPolicy::File> files;
+    forEachFile([&](const fs::directory_entry &entry) {
+        const std::string path = entry.path().string();
+        if (SegmentNamer::isPart(path))
+            return;
+        const auto start = SegmentNamer::timeFromName(path);
+        if (!start)
+            return; // not one of ours: never touched
+        std::error_code ec;
+        const auto size = entry.file_size(ec);
+        files.push_back({path, ec ? 0 : int64_t(size), *start});
+    });
+    return files;
+}
+
+std::vector<std::string> DiskMonitor::partFiles() const
+{
+    std::vector<std::string> parts;
+    forEachFile([&](const fs::directory_entry &entry) {
+        const std::string path = entry.path().string();
+        if (SegmentNamer::isPart(path) && SegmentNamer::timeFromName(path))
+            parts.push_back(path);
+    });
+    return parts;
+}
+
+bool DiskMonitor::hasContainerHeader(const std::string &path)
+{
+    unsigned char head[8] = {};
+    FILE *file = std::fopen(path.c_str(), "rbe");
+    if (!file)
+        return false;
+    const size_t got = std::fread(head, 1, sizeof head, file);
+    std::fclose(file);
+    const bool matroska =
+        got >= 4 && head[0] == 0x1a && head[1] == 0x45 && head[2] == 0xdf && head[3] == 0xa3;
+    const bool mp4 = got >= 8 && std::memcmp(head + 4, "ftyp", 4) == 0;
+    return matroska || mp4;
+}
+
+std::string DiskMonitor::finalize(const std::string &partPath)
+{
+    std::error_code ec;
+    if (!fs::exists(partPath, ec))
+        return {};
+    if (!hasContainerHeader(partPath)) {
+        std::fprintf(stderr, "recorder: %s holds no video; deleted\n", partPath.c_str());
+        fs::remove(partPath, ec);
+        return {};
+    }
+    const std::string final = SegmentNamer::finalFromPart(partPath);
+    if (std::rename(partPath.c_str(), final.c_str()) != 0) {
+        std::fprintf(stderr, "recorder: cannot rename %s: %s\n", partPath.c_str(),
+                     std::strerror(errno));
+        return {};
+    }
+    return final;
+}
+
+std::vector<std::string> DiskMonitor::recoverLeftovers() const
+{
+    std::vector<std::string> recovered;
+    for (const std::string &part : partFiles())
+        if (std::string final = finalize(part); !final.empty())
+            recovered.push_back(std::move(final));
+    return recovered;
+}
+
+std::vector<RetentionPolicy::Removal>
+DiskMonitor::enforce(const RetentionPolicy &policy, int64_t nowMs,
+                     const std::set<std::string> &inProgress) const
+{
+    if (!policy.enabled())
+        return {};
+    const int64_t free = freeBytes();
+    std::vector<RetentionPolicy::Removal> removed;
+    for (RetentionPolicy::Removal &removal :
+         policy.select(finishedFiles(), nowMs, free < 0 ? 0 : free, inProgress)) {
+        std::error_code ec;
+        if (!fs::remove(removal.file.path, ec) || ec) {
+            std::fprintf(stderr, "recorder: cannot delete %s: %s\n", removal.file.path.c_str(),
+                         ec.message().c_str());
+            continue;
+        }
+        // The day folder goes with its last file; fs::remove fails harmlessly when not empty.
+        fs::remove(fs::path(removal.file.path).parent_path(), ec);
+        removed.push_back(std::move(removal));
+    }
+    return removed;
+}
+
+} // namespace zerotee

@@ -1,0 +1,64 @@
+#include "EncoderChoice.h"
+
+#include <gst/gst.h>
+
+namespace zerotee {
+
+namespace {
+
+bool available(const char *name)
+{
+    GstElementFactory *factory = gst_element_factory_find(name);
+    if (!factory)
+        return false;
+    gst_object_unref(factory);
+    return true;
+}
+
+} // namespace
+
+std::string EncoderChoice::factory(const RecorderOptions &options)
+{
+    if (options.encoded)
+        return {};
+    if (!options.encoder.empty())
+        return options.encoder;
+    for (const char *name : {"vpuenc_h264", "v4l2h264enc", "x264enc"})
+        if (available(name))
+            return name;
+    return "openh264enc";
+}
+
+std::string EncoderChoice::description(const RecorderOptions &options)
+{
+    const std::string tail =
+        "h264parse ! capsfilter caps=video/x-h264,stream-format=avc,alignment=au";
+    if (options.encoded)
+        return tail;
+    const std::string name = factory(options);
+    const std::string kbps = std::to_string(options.bitrateKbps);
+    const std::string gop = std::to_string(options.gopFrames);
+    const std::string profile = "capsfilter caps=video/x-h264,profile=" + options.profile;
+    std::string encoder;
+    if (name == "x264enc") {
+        // ultrafast: 1080p30 costs ~1/3 of an A53-class core less than veryfast and keeps the
+        // recorder from competing with the other workers; quality comes from the bitrate.
+        encoder = "videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=" + kbps +
+                  " key-int-max=" + gop + " ! " + profile;
+    } else if (name == "vpuenc_h264") {
+        encoder = "vpuenc_h264 bitrate=" + kbps + " gop-size=" + gop;
+    } else if (name == "v4l2h264enc") {
+        encoder = "v4l2h264enc extra-controls=\"controls,video_bitrate=" +
+                  std::to_string(options.bitrateKbps * 1000) + ",video_gop_size=" + gop + "\" ! " +
+                  profile;
+    } else if (name == "openh264enc") {
+        encoder =
+            "videoconvert ! openh264enc bitrate=" + std::to_string(options.bitrateKbps * 1000) +
+            " gop-size=" + gop;
+    } else {
+        encoder = "videoconvert ! " + name;
+    }
+    return encoder + " ! " + tail;
+}
+
+} // namespace zerotee

@@ -1,0 +1,42 @@
+// zerotee-recorder: records a zerotee bus stream into crash-safe segmented files.
+//
+//   zerotee-recorder --socket /run/zerotee/cam0.sock --dir /var/lib/zerotee/rec [options]
+//
+// Reports on stdout (one JSON object per line), logs on stderr; in event mode takes
+// {"type":"trigger","label":"motion"} lines on stdin (or SIGUSR1). See README.md.
+#include "RecorderOptions.h"
+#include "RecorderWorker.h"
+#include "WorkerReporter.h"
+
+#include <gst/gst.h>
+
+#include <QStringList>
+#include <cstdio>
+
+int main(int argc, char **argv)
+{
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    zerotee::RecorderOptions options;
+    std::string error;
+    bool help = false;
+    if (!zerotee::RecorderOptions::parse(arguments, options, error, help)) {
+        if (help) {
+            std::fputs(error.c_str(), stdout);
+            return 0;
+        }
+        std::fprintf(stderr, "zerotee-recorder: %s\n(see zerotee-recorder --help)\n",
+                     error.c_str());
+        return 2;
+    }
+    gst_init(&argc, &argv);
+    zerotee::WorkerReporter reporter;
+    int code = 0;
+    {
+        zerotee::RecorderWorker worker(std::move(options), reporter);
+        code = worker.run();
+    }
+    gst_deinit();
+    return code;
+}
