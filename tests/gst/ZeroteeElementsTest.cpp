@@ -1,5 +1,6 @@
 // End-to-end tests of zeroteesink and zeroteesrc: real pipelines, real sockets, real processes.
 
+#include "FrameSubscriber.h"
 #include "PipelineTestSupport.h"
 #include "TestSupport.h"
 
@@ -8,7 +9,10 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <random>
 #include <sys/mman.h>
 #include <thread>
@@ -254,6 +258,74 @@ TEST_F(ZeroteeElements, KilledConsumerIsReclaimed)
     EXPECT_TRUE(waitFor([&] { return statField(sink, "frames-published") >= published + 10; }, 5s))
         << "the producer stalled after its consumer died";
     EXPECT_EQ(producer.currentState(), GST_STATE_PLAYING);
+    EXPECT_EQ(producer.takeError(), "");
+}
+
+TEST_F(ZeroteeElements, ThousandAttachDetachCyclesDoNotGrowTheProducer)
+{
+    // A fast small stream: each cycle waits for one frame.
+    Pipeline producer(
+        producerLine(socket_, "", "video/x-raw,format=NV12,width=64,height=64,framerate=500/1"));
+    ASSERT_TRUE(producer.setState(GST_STATE_PLAYING));
+    GstElement *sink = producer.element("sink");
+    auto rssKb = [] {
+        std::ifstream status("/proc/self/status");
+        std::string line;
+        while (std::getline(status, line))
+            if (line.rfind("VmRSS:", 0) == 0)
+                return std::stol(line.substr(6));
+        return 0L;
+    };
+    // One cycle: connect, take a frame (registrations included), give it back, leave; half
+    // leave politely, half just close while holding the frame.
+    auto cycle = [&](int i) {
+        zerotee::FrameSubscriber subscriber({.name = "cycle"});
+        if (subscriber.connect(socket_) < 0)
+            return false;
+        for (auto deadline = std::chrono::steady_clock::now() + 2s;
+             std::chrono::steady_clock::now() < deadline;) {
+            pollfd pfd{subscriber.fd(), POLLIN, 0};
+            ::poll(&pfd, 1, 50);
+            std::vector<zerotee::SubscriberEvent> events;
+            if (subscriber.handleReadable(events) < 0)
+                return false;
+            for (auto &e : events)
+                if (auto *f = std::get_if<zerotee::SubscriberEvent::FrameArrived>(&e.value)) {
+                    if (i % 2 == 0)
+                        subscriber.release(f->frame.bufferId, f->frame.generation,
+                                           f->frame.sequence);
+                    if (i % 2 == 0)
+                        subscriber.disconnect();
+                    return true;
+                }
+        }
+        return false;
+    };
+    for (int i = 0; i < 50; ++i)
+        ASSERT_TRUE(cycle(i));
+    ASSERT_TRUE(waitFor([&] { return statField(sink, "clients") == 0; }, 3s));
+    // Pool memfds (and the publisher's copies of them) grow to the pool's bound as frames are
+    // held: bounded, not a leak. Everything else must stay exactly as it was.
+    auto countFds = [](bool memfds) {
+        int count = 0;
+        for (const auto &entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+            std::error_code ec;
+            std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
+            count += (target.rfind("/memfd:", 0) == 0) == memfds;
+        }
+        return count;
+    };
+    const int fdsBefore = countFds(false);
+    const long rssBefore = rssKb();
+    for (int i = 0; i < 1000; ++i)
+        ASSERT_TRUE(cycle(i)) << "cycle " << i;
+    ASSERT_TRUE(waitFor([&] { return statField(sink, "clients") == 0; }, 3s));
+    // The pool may have grown to its bound meanwhile; give the I/O thread a moment to settle.
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(countFds(false), fdsBefore);
+    EXPECT_LE(countFds(true), 2 * 12) << "pool-size 12: the pool's memfds and their registrations";
+    EXPECT_LT(rssKb() - rssBefore, 2048) << "RSS " << rssBefore << " -> " << rssKb() << " KiB";
+    EXPECT_GE(statField(sink, "clients-accepted"), 1050u);
     EXPECT_EQ(producer.takeError(), "");
 }
 

@@ -385,12 +385,22 @@ TEST(FramePublisher, ThousandAttachDetachCyclesLeaveNoFds)
         bench.pump();
         bench.consumers.clear();
     };
-    for (int i = 0; i < 20; ++i)
+    auto rssKb = [] {
+        std::ifstream status("/proc/self/status");
+        std::string line;
+        while (std::getline(status, line))
+            if (line.rfind("VmRSS:", 0) == 0)
+                return std::stol(line.substr(6));
+        return 0L;
+    };
+    for (int i = 0; i < 50; ++i)
         cycle(); // warm-up: allocator caches, vectors at their size
     const int fdsBefore = countOpenFds();
+    const long rssBefore = rssKb();
     for (int i = 0; i < 1000; ++i)
         cycle();
     EXPECT_EQ(countOpenFds(), fdsBefore);
+    EXPECT_LT(rssKb() - rssBefore, 512) << "RSS " << rssBefore << " -> " << rssKb() << " KiB";
     EXPECT_EQ(bench.publisher.stats().clients, 0u);
     EXPECT_EQ(bench.publisher.stats().buffersHeld, 0u);
 }
@@ -587,11 +597,12 @@ TEST(FramePublisherProcesses, StoppedConsumerIsEvictedOthersKeepFullRateAndItRec
     ASSERT_TRUE(a.waitForOutput("frame", 5s));
     ASSERT_TRUE(b.waitForOutput("frame", 5s));
 
+    // The scenario: stopped for 10 s.
     const uint64_t publishedBefore = producer.published();
     stopped.signal(SIGSTOP);
-    std::this_thread::sleep_for(3s);
+    std::this_thread::sleep_for(10s);
     const uint64_t publishedDuring = producer.published() - publishedBefore;
-    EXPECT_GE(publishedDuring, 85u) << "the producer kept ~30 fps";
+    EXPECT_GE(publishedDuring, 290u) << "the producer kept ~30 fps";
     EXPECT_EQ(producer.stats().evictions, 1u) << "evicted after the 1 s lease";
     EXPECT_EQ(producer.stalls(), 0u) << "the capture never ran out of buffers";
     EXPECT_LT(producer.worstPublish(), 20ms);
@@ -613,7 +624,7 @@ TEST(FramePublisherProcesses, StoppedConsumerIsEvictedOthersKeepFullRateAndItRec
     // The others saw every frame: no gaps in their camera sequence numbers.
     for (ChildProcess *child : {&a, &b}) {
         std::vector<uint64_t> seqs = cameraSequencesIn(child->output());
-        ASSERT_GT(seqs.size(), 90u);
+        ASSERT_GT(seqs.size(), 300u);
         uint64_t gaps = 0;
         for (size_t i = 1; i < seqs.size(); ++i)
             gaps += seqs[i] != seqs[i - 1] + 1;
