@@ -127,10 +127,11 @@ int MessageChannel::receive(std::vector<ReceivedMessage> &out)
             inbound_.erase(inbound_.begin(), inbound_.begin() + inboundOffset_);
             inboundOffset_ = 0;
         }
-        size_t oldSize = inbound_.size();
-        inbound_.resize(oldSize + kReadChunk);
-
-        iovec iov{inbound_.data() + oldSize, kReadChunk};
+        // Read into a scratch buffer and append only what arrived: resizing the inbound vector
+        // by a whole chunk would zero 64 KiB on every read, i.e. on every frame.
+        if (!readBuffer_)
+            readBuffer_ = std::make_unique_for_overwrite<uint8_t[]>(kReadChunk);
+        iovec iov{readBuffer_.get(), kReadChunk};
         alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerRecv)];
         msghdr msg{};
         msg.msg_iov = &iov;
@@ -140,7 +141,8 @@ int MessageChannel::receive(std::vector<ReceivedMessage> &out)
 
         ssize_t got = ::recvmsg(socket_.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         int savedErrno = errno;
-        inbound_.resize(oldSize + std::max<ssize_t>(got, 0));
+        if (got > 0)
+            inbound_.insert(inbound_.end(), readBuffer_.get(), readBuffer_.get() + got);
 
         // Wrap every received fd at once so none can leak, whatever happens next.
         bool badControl = false;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -86,6 +87,7 @@ private:
     UniqueFd socket_;
     std::deque<Outgoing> outbound_;
     size_t pendingBytes_ = 0;
+    std::unique_ptr<uint8_t[]> readBuffer_; // scratch for recvmsg, allocated on first read
     std::vector<uint8_t> inbound_;
     size_t inboundOffset_ = 0;
     std::deque<UniqueFd> inboundFds_;

@@ -128,7 +128,7 @@ def main():
     started = time.monotonic()
     sup = subprocess.Popen([ZEROTEE, "--headless", "--source", "test", "--size", "640x360",
                             "--record", rec_dir, "--rtsp", "--rtsp-port", str(rtsp_port), "--ai",
-                            "--http-port", str(http_port), "--config", config], env=env, stdout=log, stderr=subprocess.STDOUT)
+                            "--http-port", str(http_port), "--config", config], env=env_sup, stdout=log, stderr=subprocess.STDOUT)
     try:
         ctl = wait_for(lambda: os.path.exists(control_path) and Control(control_path), 10)
         check(bool(ctl), "control socket is up")
@@ -160,6 +160,17 @@ def main():
         streams = json.loads(probe.stdout or "{}").get("streams", [])
         check(bool(streams) and streams[0].get("codec_name") == "h264",
               f"ffprobe rtsp://127.0.0.1:{rtsp_port}/live sees {streams}")
+
+        notes = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            try:
+                notes.append(notify.recv(4096).decode())
+            except socket.timeout:
+                pass
+        check(any("READY=1" in n for n in notes) and any("WATCHDOG=1" in n for n in notes),
+              f"sd_notify: {sorted(set(n.split(chr(10))[0] for n in notes))}")
+        notify.close()
 
         # --- HTTP API: same verbs, bearer token, Prometheus metrics -----------------------------
         def http(method, path, body=None, token="s3cret"):
