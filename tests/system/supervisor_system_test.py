@@ -125,6 +125,12 @@ def main():
     with open(config, "w") as f:
         f.write('[http]\ntoken = "s3cret"\n')
     log = open(os.path.join(tmp, "zerotee.log"), "w")
+    # systemd's notify socket, played by us: READY=1, STATUS=, WATCHDOG=1 must arrive.
+    notify_path = os.path.join(tmp, "notify.sock")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(0.1)
+    env_sup = dict(env, NOTIFY_SOCKET=notify_path, WATCHDOG_USEC="1000000")
     started = time.monotonic()
     sup = subprocess.Popen([ZEROTEE, "--headless", "--source", "test", "--size", "640x360",
                             "--record", rec_dir, "--rtsp", "--rtsp-port", str(rtsp_port), "--ai",
