@@ -127,15 +127,16 @@ bool readLine(QLocalSocket &socket, QByteArray *line, int timeoutMs)
 int runControlClient(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Controls a running zerotee.\n\nCommands:\n"
-                       "  status [--json]            cameras, bus and workers\n"
-                       "  workers [--json]           the workers\n"
-                       "  start|stop|restart NAME    act on a worker\n"
-                       "  add KIND [--name N] [--camera C] [--option key=value ...]\n"
-                       "                             add a worker (recorder, rtsp, ai, custom)\n"
-                       "  remove NAME                stop and remove a worker\n"
-                       "  events [--follow]          recent events; --follow streams new ones"));
+    parser.setApplicationDescription(QStringLiteral(
+        "Controls a running zerotee.\n\nCommands:\n"
+        "  status [--json]            cameras, bus and workers\n"
+        "  workers [--json]           the workers\n"
+        "  start|stop|restart NAME    act on a worker\n"
+        "  add KIND [--name N] [--camera C] [--option key=value ...]\n"
+        "                             add a worker (recorder, rtsp, ai, custom)\n"
+        "  remove NAME                stop and remove a worker\n"
+        "  events [--follow]          recent events; --follow streams new ones\n"
+        "  trigger [LABEL] [--camera C]  event recording now (recorders in event mode)"));
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption control(
@@ -207,6 +208,15 @@ int runControlClient(const QStringList &arguments)
             options.insert(key, isNumber ? QJsonValue(number) : QJsonValue(value));
         }
         request.insert(QStringLiteral("options"), options);
+    } else if (verb == QStringLiteral("trigger")) {
+        if (args.size() > 2) {
+            err(QStringLiteral("usage: zeroteectl trigger [LABEL] [--camera C]"));
+            return 2;
+        }
+        if (args.size() == 2)
+            request.insert(QStringLiteral("label"), args[1]);
+        if (parser.isSet(camera))
+            request.insert(QStringLiteral("camera"), parser.value(camera));
     } else if (verb == QStringLiteral("events")) {
         if (parser.isSet(follow))
             request.insert(QStringLiteral("follow"), true);
@@ -247,6 +257,9 @@ int runControlClient(const QStringList &arguments)
     } else if (verb == QStringLiteral("events")) {
         for (const QJsonValue &e : result.toArray())
             printEvent(e.toObject());
+    } else if (verb == QStringLiteral("trigger")) {
+        out(QStringLiteral("trigger: sent to %1 recorder(s)")
+                .arg(cell(result.toObject().value(QStringLiteral("recorders")))));
     } else {
         out(QStringLiteral("%1: ok").arg(verb));
     }

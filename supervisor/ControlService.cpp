@@ -11,7 +11,7 @@ QStringList ControlService::verbs()
 {
     return {QStringLiteral("status"), QStringLiteral("workers"), QStringLiteral("start"),
             QStringLiteral("stop"),   QStringLiteral("restart"), QStringLiteral("add"),
-            QStringLiteral("remove"), QStringLiteral("events")};
+            QStringLiteral("remove"), QStringLiteral("events"),  QStringLiteral("trigger")};
 }
 
 QJsonObject ControlService::failure(const QString &error)
@@ -92,6 +92,18 @@ QJsonObject ControlService::handle(const QJsonObject &request)
         if (!result.ok())
             return failure(result.error);
         return success(result.worker->status());
+    }
+    if (cmd == QStringLiteral("trigger")) {
+        const QJsonValue label = request.value(QStringLiteral("label"));
+        const QJsonValue camera = request.value(QStringLiteral("camera"));
+        if ((!label.isUndefined() && !label.isString()) ||
+            (!camera.isUndefined() && !camera.isString()))
+            return failure(QStringLiteral("'label' and 'camera' must be strings"));
+        if (camera.isString() && !supervisor_.config().camera(camera.toString()))
+            return failure(QStringLiteral("no camera named '%1'").arg(camera.toString()));
+        int delivered =
+            supervisor_.trigger(camera.toString(), label.toString(), QStringLiteral("control"));
+        return success(QJsonObject{{QStringLiteral("recorders"), delivered}});
     }
     if (cmd == QStringLiteral("events")) {
         const QJsonValue since = request.value(QStringLiteral("since"));

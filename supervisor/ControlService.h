@@ -13,6 +13,7 @@ class Supervisor;
 ///
 ///   status | workers | start {name} | stop {name} | restart {name}
 ///   add {kind, name?, camera?, options?, autostart?} | remove {name} | events {since?, limit?}
+///   trigger {label?, camera?}   (event recording on the recorders)
 ///
 /// Thread context: thread-bound to the main thread.
 class ControlService {

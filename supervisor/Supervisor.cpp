@@ -8,6 +8,7 @@
 
 #include <QCoreApplication>
 #include <QJsonArray>
+#include <QJsonDocument>
 
 Q_LOGGING_CATEGORY(lcSupervisor, "zerotee.supervisor")
 
@@ -111,6 +112,7 @@ WorkerSpec Supervisor::specFor(const WorkerConfig &worker, QString *error) const
         return spec;
     }
     spec.kind = *kind;
+    spec.acceptsInput = *kind == WorkerKind::Recorder; // event triggers arrive on stdin
     spec.name = worker.name.isEmpty() ? workers_->uniqueName(*kind) : worker.name;
     spec.options = worker.options;
     WorkerCommandBuilder builder(config_.busSocketPath(worker.camera), config_.workerPath);
@@ -141,6 +143,30 @@ void Supervisor::onWorkerReport(const QString &name, const QJsonObject &report)
     if (type == QStringLiteral("detection") || type == QStringLiteral("event")) {
         events_->append(type, name, report.value(QStringLiteral("label")).toString(), report);
     }
+    // An object appearing in the AI's view starts event recording on the same camera.
+    WorkerProcess *worker = workers_->worker(name);
+    if (worker && worker->spec().kind == WorkerKind::Ai && type == QStringLiteral("event") &&
+        report.value(QStringLiteral("state")).toString() == QStringLiteral("start"))
+        trigger(workerCamera_.value(name), report.value(QStringLiteral("label")).toString(), name);
+}
+
+int Supervisor::trigger(const QString &camera, const QString &label, const QString &source)
+{
+    QJsonObject command{
+        {QStringLiteral("type"), QStringLiteral("trigger")},
+        {QStringLiteral("label"), label.isEmpty() ? QStringLiteral("manual") : label}};
+    const QByteArray line = QJsonDocument(command).toJson(QJsonDocument::Compact);
+    int delivered = 0;
+    for (WorkerProcess *worker : workers_->workers()) {
+        if (worker->spec().kind != WorkerKind::Recorder ||
+            (!camera.isEmpty() && workerCamera_.value(worker->name()) != camera))
+            continue;
+        delivered += worker->sendLine(line) ? 1 : 0;
+    }
+    events_->append(QStringLiteral("trigger"), source,
+                    command.value(QStringLiteral("label")).toString(),
+                    {{QStringLiteral("camera"), camera}, {QStringLiteral("recorders"), delivered}});
+    return delivered;
 }
 
 QJsonObject Supervisor::status()

@@ -53,6 +53,10 @@ public:
     /// Adds a worker from a configuration entry (the name may be empty: one is chosen).
     WorkerManager::Result addWorker(WorkerConfig worker, bool startNow = true);
 
+    /// Sends an event trigger to every recorder of @p camera (all cameras when empty); recorders
+    /// in event mode record around it, continuous ones log it. Returns how many got it.
+    int trigger(const QString &camera, const QString &label, const QString &source);
+
     /// Everything: cameras with capture and bus figures, workers, uptime.
     QJsonObject status();
     qint64 uptimeMs() const { return uptime_.elapsed(); }

@@ -99,7 +99,9 @@ WorkerProcess::WorkerProcess(WorkerSpec spec, QObject *parent)
     process_->setProgram(spec_.program);
     process_->setArguments(spec_.arguments);
     process_->setProcessChannelMode(QProcess::SeparateChannels);
-    process_->setStandardInputFile(QProcess::nullDevice());
+    // Only workers that take commands on stdin (the recorder's triggers) get a pipe there.
+    if (!spec_.acceptsInput)
+        process_->setStandardInputFile(QProcess::nullDevice());
     process_->setChildProcessModifier(
         [supervisorPid = ::getpid()] { prepareChild(supervisorPid); });
 
@@ -302,7 +304,17 @@ void WorkerProcess::launch()
     policy_.recordStart(monotonicMs());
     qCInfo(lcWorker).noquote() << "starting" << spec_.name << ":" << spec_.program
                                << spec_.arguments.join(u' ');
-    process_->start(QIODevice::ReadOnly);
+    process_->start(spec_.acceptsInput ? QIODevice::ReadWrite : QIODevice::ReadOnly);
+}
+
+bool WorkerProcess::sendLine(const QByteArray &line)
+{
+    if (!spec_.acceptsInput || state_ != State::Running || process_->state() != QProcess::Running)
+        return false;
+    QByteArray data = line;
+    if (!data.endsWith('\n'))
+        data.append('\n');
+    return process_->write(data) == data.size();
 }
 
 void WorkerProcess::onStarted()

@@ -115,6 +115,11 @@ public slots:
     /// SIGKILL to the worker's process group now (used when a shutdown deadline has passed).
     void kill();
 
+public:
+    /// Writes one line to the worker's stdin (workers whose spec accepts input, e.g. the
+    /// recorder's event triggers). False when it is not running or takes no input.
+    bool sendLine(const QByteArray &line);
+
 signals:
     void stateChanged(zerotee::WorkerProcess::State state);
     /// Every JSON object the worker wrote on stdout.

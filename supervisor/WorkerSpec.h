@@ -47,6 +47,8 @@ struct WorkerSpec {
     StopTimeouts stop;
     /// Starting → Running after this long even without a first report (0: at once).
     int startGraceMs = 1'000;
+    /// The worker reads commands from stdin (one JSON object per line); others get /dev/null.
+    bool acceptsInput = false;
 
     /// Empty if @p name is acceptable as a worker name, else why not.
     static QString validateName(QStringView name);

@@ -236,6 +236,31 @@ def main():
               f"a consumer running through the kills saw {total and total[0]['frames']} frames, {total and total[0]['gaps']} missed")
         witness_drops = [c for c in cam_after["bus"]["consumers"] if c["name"] == "witness"]
 
+        # --- event recording: a trigger from zeroteectl reaches a recorder in event mode -------
+        event_dir = os.path.join(tmp, "events")
+        r = ctl(cmd="add", kind="recorder", name="eventrec",
+                options={"dir": event_dir, "mode": "event", "pre_event_seconds": 1, "post_event_seconds": 1})
+        check(r["ok"], f"add an event-mode recorder: {r.get('error', 'ok')}")
+        wait_for(lambda: worker(ctl(cmd="status")["result"], "eventrec")["frames"] > 60, 10)
+        t = subprocess.run([CTL, "trigger", "doorbell"], env=env, capture_output=True, text=True, timeout=10)
+        check(t.returncode == 0 and "2 recorder" in t.stdout, f"zeroteectl trigger doorbell -> {t.stdout.strip()} (the continuous recorder logs it, the event one records)")
+
+        def event_files():
+            found = []
+            for root, _, names in os.walk(event_dir):
+                found += [os.path.join(root, n) for n in names if "doorbell" in n and n.endswith(".mkv")]
+            return found
+        clips = wait_for(event_files, 10, 0.2)
+        dur = None
+        if clips:
+            p = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", clips[0]],
+                               capture_output=True, text=True)
+            dur = float(p.stdout.strip() or 0)
+        check(bool(clips) and dur and dur >= 1.5, f"event clip {clips and os.path.basename(clips[0])}: {dur} s (pre 1 s + post 1 s)")
+        events = ctl(cmd="events", limit=50)["result"]
+        check(any(e["type"] == "trigger" and e["message"] == "doorbell" for e in events), "the trigger is in the event log")
+        ctl(cmd="remove", name="eventrec")
+
         # --- a crash loop ends in failed --------------------------------------------------------
         r = ctl(cmd="add", kind="custom", name="broken",
                 options={"pipeline": "zeroteesrc ! videoconvert ! capsfilter caps=video/x-raw,format=NOPE ! fakesink"})
