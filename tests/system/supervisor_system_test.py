@@ -213,8 +213,12 @@ def main():
         time.sleep(1.5)
         before = ctl(cmd="status")["result"]
         for name in ("recorder", "rtsp", "ai"):
-            w = worker(ctl(cmd="status")["result"], name)
+            snapshot = ctl(cmd="status")["result"]
+            w = worker(snapshot, name)
             old_pid, old_restarts = w["pid"], w["restarts"]
+            # The others' bus drops (the producer's own counters) must not move meanwhile.
+            others = {o["name"]: (o["pid"], o["drops"]) for o in snapshot["workers"]
+                      if o["name"] != name and o["bus_connected"]}
             killed = time.monotonic()
             os.kill(old_pid, signal.SIGKILL)
             # The RTSP worker connects to the bus only when a viewer comes; the others at once.
@@ -224,6 +228,9 @@ def main():
             took = time.monotonic() - killed
             check(bool(back) and took < 2.0 and back["restarts"] == old_restarts + 1,
                   f"kill -9 {name}: back in {took:.2f} s, restarts {old_restarts} -> {back and back['restarts']}")
+            now = {o["name"]: (o["pid"], o["drops"]) for o in ctl(cmd="status")["result"]["workers"]}
+            check(all(now.get(n) == v for n, v in others.items()),
+                  f"  the others undisturbed (pid, bus drops): {others} -> { {n: now.get(n) for n in others} }")
             time.sleep(0.5)
         after = ctl(cmd="status")["result"]
         cam_before, cam_after = before["cameras"][0], after["cameras"][0]
