@@ -1,5 +1,6 @@
 #include "BusServer.h"
 
+#include "PrivateSocket.h"
 #include "UnixSocket.h"
 
 #include <QDir>
@@ -83,29 +84,8 @@ BusServer::~BusServer()
 
 bool BusServer::start(const QString &path, QString *error)
 {
-    QString dir = QFileInfo(path).absolutePath();
-    if (int ret = makePrivateDirectory(dir.toStdString()); ret < 0) {
-        *error =
-            QStringLiteral("cannot create %1: %2").arg(dir, QString::fromLocal8Bit(strerror(-ret)));
+    if (!listenPrivateSocket(*this, path, 0660, error))
         return false;
-    }
-    int ret = 0;
-    UniqueFd fd = listenUnixSocket(path.toStdString(), &ret);
-    if (!fd) {
-        *error =
-            ret == -EADDRINUSE
-                ? QStringLiteral("%1 is in use by a running producer; not taking it over").arg(path)
-                : QStringLiteral("cannot listen on %1: %2")
-                      .arg(path, QString::fromLocal8Bit(strerror(-ret)));
-        return false;
-    }
-    // QLocalServer accepts on our descriptor; it is non-blocking and CLOEXEC already.
-    if (!listen(qintptr(fd.get()))) {
-        *error = QStringLiteral("cannot serve %1: %2").arg(path, errorString());
-        ::unlink(QFile::encodeName(path).constData());
-        return false;
-    }
-    [[maybe_unused]] int owned = fd.release(); // QLocalServer closes it
     path_ = path;
     qCInfo(lcBus).noquote() << stream_ << "bus at" << path;
     return true;

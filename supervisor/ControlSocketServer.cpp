@@ -2,6 +2,7 @@
 
 #include "ControlService.h"
 #include "EventLog.h"
+#include "PrivateSocket.h"
 #include "UnixSocket.h"
 
 #include <QFile>
@@ -38,27 +39,8 @@ ControlSocketServer::~ControlSocketServer()
 
 bool ControlSocketServer::start(const QString &path, QString *error)
 {
-    QString dir = QFileInfo(path).absolutePath();
-    if (int ret = makePrivateDirectory(dir.toStdString()); ret < 0) {
-        *error =
-            QStringLiteral("cannot create %1: %2").arg(dir, QString::fromLocal8Bit(strerror(-ret)));
+    if (!listenPrivateSocket(*this, path, 0600, error))
         return false;
-    }
-    int ret = 0;
-    UniqueFd fd = listenUnixSocket(path.toStdString(), &ret);
-    if (!fd) {
-        *error = ret == -EADDRINUSE
-                     ? QStringLiteral("%1 is in use by another running zerotee").arg(path)
-                     : QStringLiteral("cannot listen on %1: %2")
-                           .arg(path, QString::fromLocal8Bit(strerror(-ret)));
-        return false;
-    }
-    ::chmod(QFile::encodeName(path).constData(), 0600);
-    if (!listen(qintptr(fd.get()))) {
-        *error = QStringLiteral("cannot serve %1: %2").arg(path, errorString());
-        return false;
-    }
-    [[maybe_unused]] int owned = fd.release();
     path_ = path;
     return true;
 }
