@@ -1,5 +1,6 @@
 #include "DiskMonitor.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -80,16 +81,27 @@ std::vector<std::string> DiskMonitor::partFiles() const
 
 bool DiskMonitor::hasContainerHeader(const std::string &path)
 {
-    unsigned char head[8] = {};
+    // A file cut short by a full disk can hold a header and nothing else (or half a header):
+    // require the container's magic and the start of real content (a Matroska Cluster, an MP4
+    // moof/moov/mdat box) within the first MiB.
+    std::vector<unsigned char> head(1 << 20);
     FILE *file = std::fopen(path.c_str(), "rbe");
     if (!file)
         return false;
-    const size_t got = std::fread(head, 1, sizeof head, file);
+    const size_t got = std::fread(head.data(), 1, head.size(), file);
     std::fclose(file);
+    head.resize(got);
+    auto contains = [&](std::initializer_list<unsigned char> needle) {
+        return std::search(head.begin(), head.end(), needle.begin(), needle.end()) != head.end();
+    };
     const bool matroska =
         got >= 4 && head[0] == 0x1a && head[1] == 0x45 && head[2] == 0xdf && head[3] == 0xa3;
-    const bool mp4 = got >= 8 && std::memcmp(head + 4, "ftyp", 4) == 0;
-    return matroska || mp4;
+    if (matroska)
+        return contains({0x1f, 0x43, 0xb6, 0x75}); // Cluster
+    const bool mp4 = got >= 8 && std::memcmp(head.data() + 4, "ftyp", 4) == 0;
+    if (mp4)
+        return contains({'m', 'o', 'o', 'f'}) || contains({'m', 'd', 'a', 't'});
+    return false;
 }
 
 std::string DiskMonitor::finalize(const std::string &partPath)

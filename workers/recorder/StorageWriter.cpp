@@ -223,6 +223,12 @@ void StorageWriter::renameClosed(const std::string &partPath)
         if (currentPart_ == partPath)
             currentPart_.clear();
     }
+    // A segment closed by a storage error may hold no frame: it is deleted, not published.
+    if (!DiskMonitor::hasContainerHeader(partPath)) {
+        std::fprintf(stderr, "recorder: %s holds no video; deleted\n", partPath.c_str());
+        std::remove(partPath.c_str());
+        return;
+    }
     if (std::rename(partPath.c_str(), final.c_str()) != 0) {
         std::fprintf(stderr, "recorder: cannot rename %s: %s\n", partPath.c_str(),
                      std::strerror(errno));

@@ -22,13 +22,16 @@ protected:
     }
     void TearDown() override { fs::remove_all(root_); }
 
-    /// A file of @p bytes that starts like a Matroska file (EBML magic).
-    std::string write(const std::string &path, size_t bytes)
+    /// A file of @p bytes that starts like a Matroska file (EBML magic) and, when
+    /// @p withCluster, holds a Cluster (real content) after it.
+    std::string write(const std::string &path, size_t bytes, bool withCluster = true)
     {
         EXPECT_EQ(DiskMonitor::makeParentDirs(path), 0);
         std::string content(bytes, 'x');
         if (bytes >= 4)
             content.replace(0, 4, "\x1a\x45\xdf\xa3");
+        if (withCluster && bytes >= 64)
+            content.replace(32, 4, "\x1f\x43\xb6\x75");
         std::ofstream(path, std::ios::binary) << content;
         return path;
     }
@@ -96,7 +99,9 @@ TEST_F(DiskMonitorTest, LeftoverPartsGetTheirFinalNames)
     const std::string part = write(namer.partPath(1'795'588'299'530), 4096);
     const std::string empty = write(namer.partPath(1'795'588'300'530), 0);
     const std::string headerless = write(namer.partPath(1'795'588'301'530), 2);
-    EXPECT_EQ(disk.partFiles().size(), 3u);
+    // Cut by a full disk right after the header: no frame in it.
+    const std::string headerOnly = write(namer.partPath(1'795'588'302'530), 4096, false);
+    EXPECT_EQ(disk.partFiles().size(), 4u);
     const auto recovered = disk.recoverLeftovers();
     ASSERT_EQ(recovered.size(), 1u);
     EXPECT_EQ(recovered[0], SegmentNamer::finalFromPart(part));
@@ -105,5 +110,7 @@ TEST_F(DiskMonitorTest, LeftoverPartsGetTheirFinalNames)
     EXPECT_FALSE(fs::exists(empty)); // nothing to keep without a container header
     EXPECT_FALSE(fs::exists(headerless));
     EXPECT_FALSE(fs::exists(SegmentNamer::finalFromPart(headerless)));
+    EXPECT_FALSE(fs::exists(headerOnly));
+    EXPECT_FALSE(fs::exists(SegmentNamer::finalFromPart(headerOnly)));
     EXPECT_TRUE(disk.partFiles().empty());
 }
