@@ -19,17 +19,19 @@ PipelineRunner::PipelineRunner(GstElement *pipeline, Options options)
     signalSources_[0] = g_unix_signal_add(SIGINT, onSignal, this);
     signalSources_[1] = g_unix_signal_add(SIGTERM, onSignal, this);
     if (options_.onTick)
-        tickSource_ = g_timeout_add(guint(options_.tickInterval.count()),
-                                    [](gpointer data) -> gboolean {
-                                        static_cast<PipelineRunner *>(data)->options_.onTick();
-                                        return G_SOURCE_CONTINUE;
-                                    },
-                                    this);
+        tickSource_ = g_timeout_add(
+            guint(options_.tickInterval.count()),
+            [](gpointer data) -> gboolean {
+                static_cast<PipelineRunner *>(data)->options_.onTick();
+                return G_SOURCE_CONTINUE;
+            },
+            this);
 }
 
 PipelineRunner::~PipelineRunner()
 {
-    for (guint id : {busWatch_, tickSource_, eosTimeoutSource_, signalSources_[0], signalSources_[1]})
+    for (guint id :
+         {busWatch_, tickSource_, eosTimeoutSource_, signalSources_[0], signalSources_[1]})
         if (id)
             g_source_remove(id);
     g_main_loop_unref(loop_);
@@ -55,15 +57,16 @@ void PipelineRunner::stop()
     }
     stopping_ = true;
     gst_element_send_event(pipeline_, gst_event_new_eos());
-    eosTimeoutSource_ = g_timeout_add(guint(options_.eosTimeout.count()),
-                                      [](gpointer data) -> gboolean {
-                                          auto *self = static_cast<PipelineRunner *>(data);
-                                          std::fprintf(stderr, "EOS did not arrive in time; stopping\n");
-                                          self->eosTimeoutSource_ = 0;
-                                          g_main_loop_quit(self->loop_);
-                                          return G_SOURCE_REMOVE;
-                                      },
-                                      this);
+    eosTimeoutSource_ = g_timeout_add(
+        guint(options_.eosTimeout.count()),
+        [](gpointer data) -> gboolean {
+            auto *self = static_cast<PipelineRunner *>(data);
+            std::fprintf(stderr, "EOS did not arrive in time; stopping\n");
+            self->eosTimeoutSource_ = 0;
+            g_main_loop_quit(self->loop_);
+            return G_SOURCE_REMOVE;
+        },
+        this);
 }
 
 gboolean PipelineRunner::onBusMessage(GstBus *, GstMessage *message, gpointer data)

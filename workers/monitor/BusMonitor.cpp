@@ -34,9 +34,15 @@ BusMonitor::BusMonitor(Options options)
 {
 }
 
-BusMonitor::~BusMonitor() { unmapAll(); }
+BusMonitor::~BusMonitor()
+{
+    unmapAll();
+}
 
-void BusMonitor::stop() { stopRequested = true; }
+void BusMonitor::stop()
+{
+    stopRequested = true;
+}
 
 void BusMonitor::unmapAll()
 {
@@ -87,7 +93,8 @@ int BusMonitor::run()
             std::fprintf(stderr, "zerotee-monitor: connection lost (%s), reconnecting\n",
                          std::strerror(-ret));
 
-        double intervalSeconds = std::chrono::duration<double>(Clock::now() - intervalStart).count();
+        double intervalSeconds =
+            std::chrono::duration<double>(Clock::now() - intervalStart).count();
         if (intervalSeconds >= 1.0) {
             printSummary(intervalSeconds);
             intervalStart = Clock::now();
@@ -156,7 +163,8 @@ void BusMonitor::handleFrame(const wire::Frame &frame)
     if (mapping.data) {
         const wire::MemoryDesc &memory = mapping.layout.memories[0];
         uint64_t planeOffset = mapping.layout.planeCount ? mapping.layout.planes[0].offset : 0;
-        uint64_t planeSize = mapping.layout.planeCount ? mapping.layout.planes[0].size : memory.size;
+        uint64_t planeSize =
+            mapping.layout.planeCount ? mapping.layout.planes[0].size : memory.size;
         const uint8_t *plane = mapping.data + memory.fdOffset + planeOffset;
         uint64_t sum = 0, count = 0;
         for (uint64_t i = 0; i < planeSize; i += 4093, ++count)
@@ -178,8 +186,8 @@ void BusMonitor::printSummary(double seconds)
         std::printf("{\"type\":\"stats\",\"fps\":%.2f,\"frames\":%llu,\"gaps\":%llu,"
                     "\"latency_p50_ms\":%.3f,\"latency_p99_ms\":%.3f,\"mean_luma\":%.1f,"
                     "\"buffers\":%zu}\n",
-                    fps, (unsigned long long)totalFrames_, (unsigned long long)totalGaps_, p50,
-                    p99, luma, buffers_.size());
+                    fps, (unsigned long long)totalFrames_, (unsigned long long)totalGaps_, p50, p99,
+                    luma, buffers_.size());
     } else {
         std::printf("%6.2f fps  missed %llu  latency p50 %.3f ms p99 %.3f ms  mean luma %5.1f  "
                     "%zu buffers mapped\n",

@@ -15,8 +15,9 @@ namespace {
 
 void usage(FILE *out)
 {
-    std::fprintf(out, "usage: zerotee-monitor --socket PATH [--seconds S] [--policy all|latest|fps:N]\n"
-                      "                       [--quota N] [--name NAME] [--json]\n");
+    std::fprintf(out,
+                 "usage: zerotee-monitor --socket PATH [--seconds S] [--policy all|latest|fps:N]\n"
+                 "                       [--quota N] [--name NAME] [--json]\n");
 }
 
 bool parsePolicy(const std::string &text, zerotee::FrameSubscriber::Options &options)
@@ -53,17 +54,21 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "", longOptions, nullptr)) != -1) {
         char *end = nullptr;
         switch (opt) {
-        case 's': options.socketPath = optarg; break;
+        case 's':
+            options.socketPath = optarg;
+            break;
         case 't':
             options.seconds = std::strtod(optarg, &end);
             if (*end != '\0' || options.seconds < 0) {
-                std::fprintf(stderr, "zerotee-monitor: --seconds: '%s' is not a duration\n", optarg);
+                std::fprintf(stderr, "zerotee-monitor: --seconds: '%s' is not a duration\n",
+                             optarg);
                 return 2;
             }
             break;
         case 'p':
             if (!parsePolicy(optarg, options.subscriber)) {
-                std::fprintf(stderr, "zerotee-monitor: --policy: '%s' is not all, latest or fps:N\n",
+                std::fprintf(stderr,
+                             "zerotee-monitor: --policy: '%s' is not all, latest or fps:N\n",
                              optarg);
                 return 2;
             }
@@ -75,10 +80,18 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'n': options.subscriber.name = optarg; break;
-        case 'j': options.json = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'n':
+            options.subscriber.name = optarg;
+            break;
+        case 'j':
+            options.json = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (options.socketPath.empty() || optind != argc) {
