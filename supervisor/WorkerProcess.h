@@ -94,8 +94,9 @@ public:
     /// Malformed or over-long report lines seen since the object was created.
     int malformedReports() const { return malformedReports_; }
 
-    /// Status for the control API: name, kind, state, failureReason, pid, uptimeSeconds,
-    /// restarts, cpuPercent, rssBytes, lastExitCode, lastExitSignal, reported.
+    /// Status for the control API: name, kind, state, failure_reason, pid, uptime_s,
+    /// restarts, cpu_percent, rss_bytes, last_exit_code, last_exit_signal, reported (the
+    /// same snake_case keys as the rest of the control API).
     QJsonObject status() const;
 
     /// How often CPU and memory are sampled while running (default 1000 ms).

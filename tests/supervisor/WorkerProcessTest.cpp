@@ -349,8 +349,8 @@ private slots:
         QVERIFY(worker.uptimeMs() > 0);
         QVERIFY(worker.cpuPercent() >= 0.0 && worker.cpuPercent() < 100.0);
         const QJsonObject status = worker.status();
-        for (const char *key : {"name", "kind", "state", "failureReason", "pid", "uptimeSeconds",
-                                "restarts", "cpuPercent", "rssBytes", "reported"})
+        for (const char *key : {"name", "kind", "state", "failure_reason", "pid", "uptime_s",
+                                "restarts", "cpu_percent", "rss_bytes", "reported"})
             QVERIFY2(status.contains(QLatin1StringView(key)), key);
         QCOMPARE(status.value(u"pid").toInteger(), worker.pid());
         worker.stop();

@@ -157,6 +157,8 @@ def main():
         js = json.loads(r.stdout)
         check(r.returncode == 0 and len(js["workers"]) == 3 and all(w["frames"] > 0 for w in js["workers"]),
               "zeroteectl status --json (a viewer on RTSP): " + ", ".join(f"{w['name']}={w['state']}/{w['frames']} frames" for w in js["workers"]))
+        check(all(w["rss_bytes"] > 0 and w["uptime_s"] > 0 and "cpu_percent" in w for w in js["workers"]),
+              "per worker: " + ", ".join(f"{w['name']} pid {w['pid']} cpu {w['cpu_percent']:.1f}% rss {w['rss_bytes'] // 1024} KiB up {w['uptime_s']:.1f} s" for w in js["workers"]))
         viewer.terminate()
         viewer.wait(timeout=10)
 
@@ -274,7 +276,7 @@ def main():
         check(r["ok"], f"add broken custom worker: {r.get('error', 'ok')}")
         failed = wait_for(lambda: (lambda x: x if x and x["state"] == "failed" else None)(
             worker(ctl(cmd="status")["result"], "broken")), 40, 0.2)
-        check(bool(failed), f"crash loop ends in failed: {failed and failed.get('failureReason', failed.get('failure_reason'))}")
+        check(bool(failed), f"crash loop ends in failed: {failed and failed.get('failure_reason')}")
         time.sleep(1.0)
         check(worker(ctl(cmd="status")["result"], "broken")["state"] == "failed", "and stays failed (no endless loop)")
         ctl(cmd="remove", name="broken")
