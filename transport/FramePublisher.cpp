@@ -178,10 +178,14 @@ void FramePublisher::handleMessage(Client &client, const ReceivedMessage &messag
             disconnect(client.id, DisconnectReason::ProtocolError, "second Hello");
             return;
         }
-        handleHello(client, message);
-        if (Client *still = findClient(client.id))
-            flushClient(*still, now);
-        return;
+        {
+            // handleHello() may disconnect (and so destroy) the client: keep only its id.
+            const ClientId id = client.id;
+            handleHello(client, message);
+            if (Client *still = findClient(id))
+                flushClient(*still, now);
+            return;
+        }
     case MessageType::Release:
         handleRelease(client, message);
         return;
