@@ -37,8 +37,12 @@ enum {
     PROP_STATS,
 };
 
-constexpr guint DEFAULT_POOL_SIZE = 12;
-constexpr guint DEFAULT_QUOTA = 2;
+// Quota 3: a consumer whose sink syncs to the clock holds each frame for its latency plus the
+// sink's processing deadline (33 + 20 ms at 30 fps), i.e. more than one frame period; with 2
+// such a consumer got every other frame. 16 buffers = 4 reserved + 4 consumers at full quota
+// (memfds are only allocated when used).
+constexpr guint DEFAULT_POOL_SIZE = 16;
+constexpr guint DEFAULT_QUOTA = 3;
 constexpr guint DEFAULT_LEASE_TIMEOUT = 1000;
 constexpr guint DEFAULT_CAPTURE_RESERVE = 4;
 // How long the I/O thread sleeps at most when nothing happens.

@@ -20,7 +20,7 @@ struct CameraConfig {
     int fps = 30;
     /// Buffers in the shared pool; capture reserve + Σ consumer quotas must fit.
     int poolSize = 32;
-    int quota = 2;
+    int quota = 3; // a clock-synced consumer holds a frame for more than one period
     int leaseTimeoutMs = 1000;
 };
 
