@@ -12,7 +12,7 @@
 # Usage: bench/framebus.sh [--quick] [--repeat K] [--window S] [--warmup S] [--fps N]
 #                          [--sizes "1920x1080 3840x2160"] [--consumers "1 4 16"]
 #                          [--transports "shm zerotee"] [--latency-window S] [--no-latency]
-#                          [--no-matrix] [--idle-wait S] [--keep DIR]
+#                          [--no-matrix] [--idle-wait S] [--keep DIR] [--realtime PRIO]
 # The latency run waits (at most --idle-wait, default 60 s) for the machine to go idle first.
 # Environment: ZEROTEE_BUILD (build dir, default <repo>/build), ZT_SINK_PROPS / ZT_SRC_PROPS
 # (extra zeroteesink / zeroteesrc properties, e.g. "lease-timeout=500" / "policy=latest"),
@@ -39,6 +39,7 @@ DO_LATENCY=1
 DO_MATRIX=1
 KEEP=""
 IDLE_WAIT=60
+RT_PRIO="" # --realtime PRIO: producer and consumers of both transports run SCHED_FIFO
 ZT_RESERVE=${ZT_RESERVE:-4}
 ZT_QUOTA=${ZT_QUOTA:-2}
 
@@ -57,12 +58,20 @@ while [ $# -gt 0 ]; do
     --no-matrix) DO_MATRIX=0 ;;
     --keep) KEEP=$2; shift ;;
     --idle-wait) IDLE_WAIT=$2; shift ;;
+    --realtime) RT_PRIO=$2; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "framebus.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
 
+# What a camera device does with its capture and consumers: real-time scheduling, so that other
+# load on the machine cannot preempt them (needs root or CAP_SYS_NICE).
+PREFIX=()
+if [ -n "$RT_PRIO" ]; then
+    chrt -f "$RT_PRIO" true || { echo "framebus.sh: --realtime needs CAP_SYS_NICE" >&2; exit 1; }
+    PREFIX=(chrt -f "$RT_PRIO")
+fi
 for b in "$PRODUCER" "$CONSUMER"; do
     [ -x "$b" ] || { echo "framebus.sh: $b missing; build first (ninja -C $BUILD)" >&2; exit 1; }
 done
@@ -135,7 +144,7 @@ run_one() {
         srcprops=${ZT_SRC_PROPS:-}
     else srcprops=${SHM_SRC_PROPS:-}; fi
 
-    "$PRODUCER" --transport "$tr" --socket "$sock" --size "$size" --fps "$FPS" \
+    "${PREFIX[@]}" "$PRODUCER" --transport "$tr" --socket "$sock" --size "$size" --fps "$FPS" \
         ${sinkprops:+--sink-props "$sinkprops"} >"$dir/producer.json" 2>"$dir/producer.err" &
     local ppid=$!
     PIDS+=("$ppid")
@@ -145,7 +154,7 @@ run_one() {
 
     local cpids=() i
     for i in $(seq 1 "$n"); do
-        "$CONSUMER" --transport "$tr" --socket "$sock" --size "$size" --fps "$FPS" --json \
+        "${PREFIX[@]}" "$CONSUMER" --transport "$tr" --socket "$sock" --size "$size" --fps "$FPS" --json \
             --latency-file "$dir/lat.$i" ${srcprops:+--src-props "$srcprops"} \
             >"$dir/consumer.$i.json" 2>"$dir/consumer.$i.err" &
         cpids+=($!)

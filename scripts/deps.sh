@@ -14,7 +14,7 @@ PACKAGES=(
     qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
     qml6-module-qtmultimedia qml6-module-qttest qt6-qpa-plugins
     libdrm-dev libsystemd-dev libtomlplusplus-dev libopencv-dev opencv-data python3-onnx
-    ffmpeg xvfb x11-utils libgl1-mesa-dri procps
+    ffmpeg xvfb x11-utils libgl1-mesa-dri procps openssl python3-matplotlib
 )
 
 missing=()

@@ -2,7 +2,7 @@
 # System tests of zerotee-rtsp: a real producer (videotestsrc ! zeroteesink), the real worker,
 # and independent clients (ffprobe, ffmpeg, gst-launch-1.0 rtspsrc, rtsp-probe on rtspsrc).
 #
-#   rtsp_system_test.sh cli|play|auth|clients|keyframe|push|lifecycle
+#   rtsp_system_test.sh cli|play|auth|tls|clients|keyframe|push|lifecycle
 #
 # Needs ZEROTEE_RTSP and RTSP_PROBE (set by CTest) and the hermetic GStreamer environment.
 # Exits 77 (skip) when a client tool is missing.
@@ -181,6 +181,31 @@ case_auth() {
         grep -q "s3cret-pw\|other" "$WORK/worker.out" "$WORK/worker.err" && fail "$mode: a password was printed"
         stop_worker_expect_zero
     done
+}
+
+# RTSPS: a self-signed certificate; ffprobe and rtspsrc (validation off, as for any self-signed
+# certificate) play over TLS, with Basic auth inside it; plain RTSP on the TLS port gets nothing.
+case_tls() {
+    command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+        -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>"$WORK/e" || fail "openssl: $(cat "$WORK/e")"
+    start_producer 320 240 30
+    start_worker --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --auth basic --user alice:s3cret-pw
+    grep -q "rtsps://" "$WORK/worker.out" || fail "the worker does not announce rtsps:// URLs"
+    local tls=rtsps://alice:s3cret-pw@127.0.0.1:$PORT/live
+    out=$(timeout 20 ffprobe -v error -show_entries stream=codec_name -of csv "$tls" 2>"$WORK/e") ||
+        fail "ffprobe over TLS: $(cat "$WORK/e")"
+    [ "$out" = "stream,h264" ] || fail "ffprobe over TLS: got '$out'"
+    timeout 20 ffprobe -v error -show_streams "rtsps://alice:wrong@127.0.0.1:$PORT/live" \
+        >/dev/null 2>"$WORK/e" && fail "TLS: a wrong password played"
+    grep -q 401 "$WORK/e" || fail "TLS: no 401 with a wrong password: $(cat "$WORK/e")"
+    timeout 30 gst-launch-1.0 -q rtspsrc location="$tls" tls-validation-flags=0 protocols=tcp \
+        ! rtph264depay ! h264parse ! avdec_h264 ! identity eos-after=30 ! fakesink \
+        >"$WORK/gst.log" 2>&1 || fail "rtspsrc over TLS did not decode 30 frames: $(tail -3 "$WORK/gst.log")"
+    timeout 10 ffprobe -v error -rtsp_transport tcp "rtsp://alice:s3cret-pw@127.0.0.1:$PORT/live" \
+        >/dev/null 2>&1 && fail "plain RTSP played on the TLS port"
+    log "RTSPS: ffprobe and rtspsrc (30 frames decoded) play with the right password; 401 with a wrong one; plain RTSP refused"
+    stop_worker_expect_zero
 }
 
 case_clients() {
