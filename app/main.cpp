@@ -1,7 +1,8 @@
-// zerotee: the supervisor. Parses the command line and runs the service; the panel (issue 7)
-// will sit on top of the same service.
+// zerotee: the supervisor. With --headless it runs as a service; otherwise the operator panel
+// (qml/, PanelApp) runs the same service with a touch window on top.
 #include "CommandLine.h"
 #include "HeadlessService.h"
+#include "PanelApp.h"
 
 #include <QCoreApplication>
 #include <cstdio>
@@ -10,26 +11,36 @@
 int main(int argc, char **argv)
 {
     gst_init(&argc, &argv);
-    QCoreApplication app(argc, argv);
+    const bool panel = zerotee::PanelApp::wanted(argc, argv);
+    std::unique_ptr<QCoreApplication> app = panel ? zerotee::PanelApp::createApplication(argc, argv)
+                                                  : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("zerotee"));
     QCoreApplication::setApplicationVersion(QStringLiteral(ZEROTEE_VERSION));
 
-    zerotee::CommandLine commandLine = zerotee::parseCommandLine(app.arguments());
+    zerotee::CommandLine commandLine = zerotee::parseCommandLine(app->arguments());
     if (commandLine.exitNow) {
         std::fprintf(commandLine.exitCode ? stderr : stdout, "%s\n",
                      qPrintable(commandLine.message));
         return commandLine.exitCode;
     }
-    if (!commandLine.headless)
-        std::fprintf(stderr, "zerotee: this build has no panel yet; running headless\n");
     zerotee::applyLogLevel(commandLine.config.logLevel);
 
-    zerotee::HeadlessService service(commandLine);
-    QObject::connect(&service, &zerotee::HeadlessService::finished, &app, &QCoreApplication::quit);
+    std::unique_ptr<QObject> service;
     QString error;
-    if (!service.start(&error)) {
+    if (commandLine.headless) {
+        auto headless = std::make_unique<zerotee::HeadlessService>(std::move(commandLine));
+        QObject::connect(headless.get(), &zerotee::HeadlessService::finished, app.get(),
+                         &QCoreApplication::quit);
+        service = headless->start(&error) ? std::move(headless) : nullptr;
+    } else {
+        auto window = std::make_unique<zerotee::PanelApp>(std::move(commandLine));
+        QObject::connect(window.get(), &zerotee::PanelApp::finished, app.get(),
+                         &QCoreApplication::quit);
+        service = window->start(&error) ? std::move(window) : nullptr;
+    }
+    if (!service) {
         std::fprintf(stderr, "zerotee: %s\n", qPrintable(error));
         return 1;
     }
-    return app.exec();
+    return app->exec();
 }

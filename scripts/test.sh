@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test (CTest), then a short fuzzing run of
-# the wire-protocol decoder. Usage: scripts/test.sh [ctest args...]
+# every libFuzzer target (10 s each). Usage: scripts/test.sh [ctest args...]
 #   SANITIZE=1 scripts/test.sh   builds into build-sanitize/ with ASan+UBSan and runs the suite
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,5 +21,5 @@ fi
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 120 "$@"
 
 if [ "${SANITIZE:-0}" != 1 ] && [ "${SKIP_FUZZ:-0}" != 1 ]; then
-    scripts/fuzz.sh 20
+    scripts/fuzz.sh 10
 fi

@@ -70,7 +70,7 @@ void CaptureOwner::setState(State state)
 
 bool CaptureOwner::buildPipeline(QString *error)
 {
-    QString description = capturePipelineDescription(camera_);
+    QString description = capturePipelineDescription(camera_, bool(branchFactory_));
     GError *gerror = nullptr;
     GstElement *pipeline = gst_parse_launch(description.toUtf8().constData(), &gerror);
     if (!pipeline || gerror) {
@@ -94,6 +94,24 @@ bool CaptureOwner::buildPipeline(QString *error)
             return GST_PAD_PROBE_OK;
         },
         &frameCounter_, nullptr);
+    if (GstElement *tee = gst_bin_get_by_name(GST_BIN(pipeline_), "split")) {
+        // tee does not pass a downstream pool upstream: answer the ALLOCATION query on its
+        // sink pad with the bus sink's own answer, so the source still draws into the bus's
+        // memfds and the branch reads the very same buffers.
+        GstPad *teeSink = gst_element_get_static_pad(tee, "sink");
+        gst_pad_add_probe(
+            teeSink, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+            [](GstPad *, GstPadProbeInfo *info, gpointer data) {
+                GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+                if (GST_QUERY_TYPE(query) != GST_QUERY_ALLOCATION)
+                    return GST_PAD_PROBE_OK;
+                return gst_pad_query(static_cast<GstPad *>(data), query) ? GST_PAD_PROBE_HANDLED
+                                                                        : GST_PAD_PROBE_OK;
+            },
+            gst_object_ref(pad), gst_object_unref);
+        gst_object_unref(teeSink);
+        gst_object_unref(tee);
+    }
     gst_object_unref(pad);
     gst_object_unref(sink);
 
@@ -106,6 +124,37 @@ bool CaptureOwner::buildPipeline(QString *error)
         [](GstBus *, GstMessage *message, gpointer data) {
             auto *owner = static_cast<QPointer<CaptureOwner> *>(data);
             GstMessageType type = GST_MESSAGE_TYPE(message);
+            CaptureOwner *current = owner->data();
+            GstElement *branch = current ? current->branchForBus_.load() : nullptr;
+            if (branch && (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_WARNING) &&
+                gst_object_has_as_ancestor(GST_MESSAGE_SRC(message), GST_OBJECT(branch))) {
+                // The branch is optional: its errors never fail the capture.
+                GError *branchError = nullptr;
+                if (type == GST_MESSAGE_ERROR)
+                    gst_message_parse_error(message, &branchError, nullptr);
+                else
+                    gst_message_parse_warning(message, &branchError, nullptr);
+                QString reason = QStringLiteral("%1: %2").arg(
+                    QString::fromUtf8(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))),
+                    QString::fromUtf8(branchError->message));
+                g_clear_error(&branchError);
+                QPointer<CaptureOwner> target = *owner;
+                const bool isError = type == GST_MESSAGE_ERROR;
+                QMetaObject::invokeMethod(
+                    target.data(),
+                    [target, reason, isError] {
+                        if (!target)
+                            return;
+                        if (isError)
+                            target->handleBranchError(reason);
+                        else
+                            qCWarning(lcCapture).noquote()
+                                << target->camera_.name << "preview branch:" << reason;
+                    },
+                    Qt::QueuedConnection);
+                gst_message_unref(message); // DROP hands the message to the handler
+                return GST_BUS_DROP;
+            }
             if (type == GST_MESSAGE_ERROR) {
                 // Kept at once: a failing state change posts its reason before it returns.
                 GError *busError = nullptr;
@@ -131,6 +180,10 @@ bool CaptureOwner::buildPipeline(QString *error)
                     },
                     Qt::QueuedConnection);
             }
+            // A sync handler that returns DROP owns the message and must unref it; without
+            // this every message leaked, and with them the elements they name, so each capture
+            // restart kept the old pipeline's elements and bus sockets.
+            gst_message_unref(message);
             return GST_BUS_DROP;
         },
         guard, [](gpointer data) { delete static_cast<QPointer<CaptureOwner> *>(data); });
@@ -142,10 +195,19 @@ void CaptureOwner::teardown()
 {
     if (!pipeline_)
         return;
+    const bool hadBranch = branch_ != nullptr;
+    branchForBus_ = nullptr;
+    branch_ = nullptr; // goes with the pipeline
+    if (branchTeePad_) {
+        gst_object_unref(branchTeePad_);
+        branchTeePad_ = nullptr;
+    }
     gst_element_set_state(pipeline_, GST_STATE_NULL);
     gst_object_unref(pipeline_);
     pipeline_ = nullptr;
     tickTimer_.stop();
+    if (hadBranch)
+        emit branchAttachedChanged(false);
 }
 
 void CaptureOwner::start()
@@ -258,10 +320,91 @@ void CaptureOwner::tick()
                                                .arg(camera_.height)
                                                .arg(camera_.format)
                                                .arg(camera_.fps);
+            attachBranch();
         }
     } else if (sinceLastFrame_.elapsed() > kStallMs) {
         fail(QStringLiteral("no frame for %1 s").arg(kStallMs / 1000));
     }
+}
+
+void CaptureOwner::setBranchFactory(BranchFactory factory)
+{
+    branchFactory_ = std::move(factory);
+}
+
+void CaptureOwner::attachBranch()
+{
+    if (!branchFactory_ || !pipeline_ || branch_ || state_ != State::Running)
+        return;
+    GstElement *tee = gst_bin_get_by_name(GST_BIN(pipeline_), "split");
+    if (!tee)
+        return; // built before the factory was set
+    GstElement *bin = branchFactory_();
+    if (!bin) {
+        gst_object_unref(tee);
+        return;
+    }
+    gst_object_ref_sink(bin);
+    GstPad *binSink = gst_element_get_static_pad(bin, "sink");
+    if (!binSink || !gst_bin_add(GST_BIN(pipeline_), bin)) {
+        if (binSink)
+            gst_object_unref(binSink);
+        gst_object_unref(bin);
+        gst_object_unref(tee);
+        handleBranchError(QStringLiteral("the branch has no sink pad"));
+        return;
+    }
+    branch_ = bin;
+    branchForBus_ = bin;
+    gst_object_unref(bin); // the pipeline holds it now
+    // Running before linked: no buffer reaches a flushing pad. An async sink in the branch
+    // must have async=false, or the live pipeline would wait for it to preroll.
+    bool ok = gst_element_sync_state_with_parent(bin);
+    if (ok) {
+        branchTeePad_ = gst_element_request_pad_simple(tee, "src_%u");
+        ok = gst_pad_link(branchTeePad_, binSink) == GST_PAD_LINK_OK;
+    }
+    gst_object_unref(binSink);
+    gst_object_unref(tee);
+    if (!ok) {
+        // Its reason, if an element posted one, arrives as a branch error (queued) as well.
+        handleBranchError(QStringLiteral("the branch did not start"));
+        return;
+    }
+    qCInfo(lcCapture).noquote() << camera_.name << "branch attached";
+    emit branchAttachedChanged(true);
+}
+
+void CaptureOwner::detachBranch()
+{
+    if (!branch_)
+        return;
+    GstElement *bin = branch_;
+    branch_ = nullptr;
+    branchForBus_ = nullptr;
+    if (branchTeePad_) {
+        // tee deactivates the pad first (waiting for a push in progress); the queue at the head
+        // of the branch never blocks, so this is short.
+        GstElement *tee = gst_bin_get_by_name(GST_BIN(pipeline_), "split");
+        gst_element_release_request_pad(tee, branchTeePad_);
+        gst_object_unref(tee);
+        gst_object_unref(branchTeePad_);
+        branchTeePad_ = nullptr;
+    }
+    gst_element_set_locked_state(bin, TRUE);
+    gst_element_set_state(bin, GST_STATE_NULL);
+    gst_bin_remove(GST_BIN(pipeline_), bin);
+    qCInfo(lcCapture).noquote() << camera_.name << "branch detached";
+    emit branchAttachedChanged(false);
+}
+
+void CaptureOwner::handleBranchError(const QString &reason)
+{
+    qCWarning(lcCapture).noquote() << camera_.name << "branch failed, detaching it:" << reason;
+    // An error queued before an earlier detach must not take a later branch with it.
+    if (branch_)
+        detachBranch();
+    emit branchFailed(reason);
 }
 
 QJsonObject CaptureOwner::snapshot() const
@@ -277,6 +420,7 @@ QJsonObject CaptureOwner::snapshot() const
         {QStringLiteral("format"), camera_.format},
         {QStringLiteral("width"), camera_.width},
         {QStringLiteral("height"), camera_.height},
+        {QStringLiteral("branch_attached"), branch_ != nullptr},
     };
     if (pipeline_) {
         GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline_), "bus");

@@ -24,7 +24,7 @@ QString quoted(const QString &path)
 
 } // namespace
 
-QString capturePipelineDescription(const CameraConfig &camera)
+QString capturePipelineDescription(const CameraConfig &camera, bool withBranchTee)
 {
     QString source;
     if (camera.source == QStringLiteral("test"))
@@ -39,23 +39,25 @@ QString capturePipelineDescription(const CameraConfig &camera)
     else
         source = camera.source.mid(QStringLiteral("pipeline:").size());
 
-    QString convert;
-    if (hasElement("imxvideoconvert_g2d"))
+    // The configuration (or a hardware profile) may name the converter; else the registry picks.
+    QString convert = camera.converter;
+    if (convert.isEmpty() && hasElement("imxvideoconvert_g2d"))
         convert = QStringLiteral("imxvideoconvert_g2d");
-    else if (hasElement("v4l2convert"))
+    else if (convert.isEmpty() && hasElement("v4l2convert"))
         convert = QStringLiteral("v4l2convert");
-    else
+    else if (convert.isEmpty())
         convert = QStringLiteral("videoconvert ! videoscale");
 
     // videorate only drops: a duplicating videorate keeps the previous buffer and upstream then
     // allocates a fresh buffer for every frame (a new memfd and registration per frame).
     return QStringLiteral("%1 ! %2 ! videorate drop-only=true ! capsfilter "
                           "caps=\"video/x-raw,format=%3,width=%4,"
-                          "height=%5,framerate=%6/1\" ! zeroteesink name=bus")
+                          "height=%5,framerate=%6/1\" ! %7zeroteesink name=bus")
         .arg(source, convert, camera.format)
         .arg(camera.width)
         .arg(camera.height)
-        .arg(camera.fps);
+        .arg(camera.fps)
+        .arg(withBranchTee ? QStringLiteral("tee name=split allow-not-linked=true ! ") : QString());
 }
 
 bool sourceLoops(const CameraConfig &camera)

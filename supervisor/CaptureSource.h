@@ -15,9 +15,14 @@ namespace zerotee {
 ///   file:PATH       filesrc ! decodebin, paced to the clock, looped by the capture owner
 ///   pipeline:DESC   DESC as written
 ///
-/// The converter is picked from the registry: a hardware one where present
-/// (imxvideoconvert_g2d, v4l2convert), videoconvert ! videoscale otherwise.
-QString capturePipelineDescription(const CameraConfig &camera);
+/// The converter is the camera's `converter` (set by the configuration or a hardware profile),
+/// else picked from the registry: a hardware one where present (imxvideoconvert_g2d,
+/// v4l2convert), videoconvert ! videoscale otherwise.
+///
+/// With @p withBranchTee a `tee name=split` stands in front of the bus sink, for a branch off
+/// the capture (the panel's preview); CaptureOwner then answers the ALLOCATION query on the
+/// tee's sink pad with the bus sink's pool, so the bus still gets the capture's own buffers.
+QString capturePipelineDescription(const CameraConfig &camera, bool withBranchTee = false);
 
 /// True for sources that end (files), which the capture owner loops.
 bool sourceLoops(const CameraConfig &camera);

@@ -1,8 +1,11 @@
 #include "CommandLine.h"
 
+#include "HardwareProfile.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 
 namespace zerotee {
 
@@ -33,6 +36,70 @@ bool hasWorkerOfKind(const SupervisorConfig &config, const QString &kind, Worker
             return true;
         }
     return false;
+}
+
+/// Loads the configuration file (@p path, may be empty) with the hardware profile (@p
+/// profileOption, else the file's `profile` key) merged under it. Empty or the error.
+QString loadConfiguration(const QString &path, const QString &profileOption,
+                          SupervisorConfig *config)
+{
+    QString text;
+    if (!path.isEmpty()) {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return QStringLiteral("%1: bad configuration:\n  %2").arg(path, file.errorString());
+        text = QString::fromUtf8(file.readAll());
+    }
+    QString profileName =
+        profileOption.isEmpty() ? HardwareProfile::profileKey(text) : profileOption;
+    ConfigErrors errors;
+    if (profileName.isEmpty()) {
+        if (path.isEmpty())
+            return {};
+        errors = parseConfig(text, path, config);
+    } else {
+        if (profileName == QStringLiteral("auto"))
+            profileName = HardwareProfile::suggest(DetectionInputs::fromSystem()).name;
+        QString error;
+        const QString profilePath = HardwareProfile::find(profileName, &error);
+        HardwareProfile profile;
+        if (profilePath.isEmpty() || !HardwareProfile::load(profilePath, &profile, &error))
+            return QStringLiteral("profile: ") + error;
+        errors = profile.applyUnder(text, path, DetectionInputs::registryElements(), config);
+    }
+    if (errors.ok())
+        return {};
+    return QStringLiteral("%1: bad configuration:\n  %2")
+        .arg(path.isEmpty() ? QStringLiteral("profile ") + profileName : path,
+             errors.errors.join(QStringLiteral("\n  ")));
+}
+
+/// What --suggest-profile prints: the name first (for scripts), then the evidence.
+QString describeSuggestion()
+{
+    const DetectionInputs inputs = DetectionInputs::fromSystem();
+    const ProfileSuggestion suggestion = HardwareProfile::suggest(inputs);
+    QStringList lines{suggestion.name};
+    for (const QString &evidence : suggestion.evidence)
+        lines << QStringLiteral("  evidence: ") + evidence;
+    QString error;
+    HardwareProfile profile;
+    if (const QString path = HardwareProfile::find(suggestion.name, &error);
+        !path.isEmpty() && HardwareProfile::load(path, &profile, &error)) {
+        for (const QString &missing : profile.missingDevices(inputs.devices))
+            lines << QStringLiteral("  missing: %1 (the profile expects it)").arg(missing);
+        QMap<QString, QString> chosen;
+        if (profile.chooseElements(inputs.elements, &chosen, &error))
+            for (auto it = chosen.cbegin(); it != chosen.cend(); ++it)
+                lines << QStringLiteral("  %1: %2").arg(it.key(), it.value());
+        else
+            lines << QStringLiteral("  problem: ") + error;
+        lines << QStringLiteral("  use: zerotee --profile %1 (profile file %2)")
+                     .arg(suggestion.name, path);
+    } else {
+        lines << QStringLiteral("  problem: ") + error;
+    }
+    return lines.join(u'\n');
 }
 
 } // namespace
@@ -95,9 +162,26 @@ CommandLine parseCommandLine(const QStringList &arguments)
     const QCommandLineOption workerPath(
         QStringLiteral("worker-path"),
         QStringLiteral("Extra directory to find worker programs in."), QStringLiteral("DIR"));
-    parser.addOptions({help, version, headless, config, source, size, fps, format, socket, record,
-                       rtsp, rtspPort, ai, control, httpPort, httpBind, noHttp, logLevel,
-                       workerPath});
+    const QCommandLineOption state(
+        QStringLiteral("state"),
+        QStringLiteral("Keep the set of workers in FILE across restarts (panel default: "
+                       "$XDG_STATE_HOME/zerotee/workers.json)."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption window(QStringLiteral("window"),
+                                    QStringLiteral("Panel window size (default: full screen)."),
+                                    QStringLiteral("WxH"));
+    const QCommandLineOption profile(
+        QStringLiteral("profile"),
+        QStringLiteral("Hardware profile merged under the configuration: imx8mp, raspberrypi, pc, "
+                       "a profile file, or auto (detected). Also the configuration key 'profile'."),
+        QStringLiteral("NAME"));
+    const QCommandLineOption suggestProfile(
+        QStringLiteral("suggest-profile"),
+        QStringLiteral("Print the hardware profile detected for this machine and the evidence."));
+    parser.addOptions({help,     version,  headless, config,   source,     size,  fps,
+                       format,   socket,   record,   rtsp,     rtspPort,   ai,    control,
+                       httpPort, httpBind, noHttp,   logLevel, workerPath, state, window});
+    parser.addOptions({profile, suggestProfile});
 
     if (!parser.parse(arguments))
         return failWith(parser.errorText() + QStringLiteral("\nTry 'zerotee --help'."));
@@ -117,14 +201,16 @@ CommandLine parseCommandLine(const QStringList &arguments)
         return result;
     }
 
-    SupervisorConfig &c = result.config;
-    if (parser.isSet(config)) {
-        ConfigErrors errors = loadConfigFile(parser.value(config), &c);
-        if (!errors.ok())
-            return failWith(
-                QStringLiteral("%1: bad configuration:\n  %2")
-                    .arg(parser.value(config), errors.errors.join(QStringLiteral("\n  "))));
+    if (parser.isSet(suggestProfile)) {
+        result.exitNow = true;
+        result.message = describeSuggestion();
+        return result;
     }
+
+    SupervisorConfig &c = result.config;
+    if (QString error = loadConfiguration(parser.value(config), parser.value(profile), &c);
+        !error.isEmpty())
+        return failWith(error);
     if (c.runtimeDir.isEmpty())
         c.runtimeDir = defaultRuntimeDir();
     if (c.controlPath.isEmpty())
@@ -205,6 +291,11 @@ CommandLine parseCommandLine(const QStringList &arguments)
         return failWith(
             QStringLiteral("bad settings:\n  %1").arg(errors.errors.join(QStringLiteral("\n  "))));
     result.headless = parser.isSet(headless);
+    result.stateFile = parser.value(state);
+    if (parser.isSet(window) &&
+        !parseSize(parser.value(window), &result.windowWidth, &result.windowHeight))
+        return failWith(QStringLiteral("--window: '%1' is not WIDTHxHEIGHT, e.g. 800x480")
+                            .arg(parser.value(window)));
     return result;
 }
 

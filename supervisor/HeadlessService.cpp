@@ -7,6 +7,7 @@
 #include "Supervisor.h"
 #include "SystemdNotifier.h"
 #include "UnixSignalWatcher.h"
+#include "WorkerSetStore.h"
 
 #include <QLoggingCategory>
 #include <QTimer>
@@ -39,7 +40,28 @@ HeadlessService::~HeadlessService()
 
 bool HeadlessService::start(QString *error)
 {
-    const SupervisorConfig &config = commandLine_.config;
+    SupervisorConfig config = commandLine_.config;
+    if (!commandLine_.stateFile.isEmpty()) {
+        // The workers as the operator left them replace the configured ones.
+        QString storeError;
+        if (std::optional<QList<WorkerConfig>> saved =
+                WorkerSetStore::load(commandLine_.stateFile, &storeError)) {
+            SupervisorConfig restored = config;
+            restored.workers = *saved;
+            ConfigErrors errors = validateConfig(restored);
+            if (errors.ok()) {
+                config = restored;
+                qInfo("zerotee: %lld worker(s) restored from %s", qlonglong(saved->size()),
+                      qPrintable(commandLine_.stateFile));
+            } else {
+                qWarning("zerotee: %s: not restored (%s); using the configured workers",
+                         qPrintable(commandLine_.stateFile),
+                         qPrintable(errors.errors.join(QStringLiteral("; "))));
+            }
+        } else if (!storeError.isEmpty()) {
+            qWarning("zerotee: %s; using the configured workers", qPrintable(storeError));
+        }
+    }
     systemd_ = std::make_unique<SystemdNotifier>();
     signals_ =
         std::make_unique<UnixSignalWatcher>(std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP});
@@ -50,6 +72,8 @@ bool HeadlessService::start(QString *error)
     });
 
     supervisor_ = std::make_unique<Supervisor>(config);
+    if (branchFactory_)
+        supervisor_->setCaptureBranchFactory(branchFactory_);
     control_ = std::make_unique<ControlService>(*supervisor_);
     controlSocket_ = std::make_unique<ControlSocketServer>(*control_, supervisor_->events());
     if (!controlSocket_->start(config.controlPath, error))
@@ -57,6 +81,10 @@ bool HeadlessService::start(QString *error)
     if (!supervisor_->start(error)) {
         controlSocket_.reset();
         return false;
+    }
+    if (!commandLine_.stateFile.isEmpty()) {
+        store_ = std::make_unique<WorkerSetStore>(commandLine_.stateFile, *supervisor_);
+        store_->watch();
     }
     if (config.http.enabled) {
         http_ = std::make_unique<HttpApi>(*control_, *supervisor_, config.http);
@@ -95,6 +123,9 @@ void HeadlessService::shutdown()
     if (shutDown_)
         return;
     shutDown_ = true;
+    emit shuttingDown();
+    if (store_)
+        store_->freeze(); // the stops below are not the operator's
     if (systemd_)
         systemd_->stopping();
     http_.reset();
@@ -102,6 +133,7 @@ void HeadlessService::shutdown()
         supervisor_->shutdown();
     controlSocket_.reset();
     control_.reset();
+    store_.reset();
     supervisor_.reset();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "CommandLine.h"
+#include "Supervisor.h"
 
 #include <QObject>
 #include <memory>
@@ -10,13 +11,14 @@ namespace zerotee {
 class ControlService;
 class ControlSocketServer;
 class HttpApi;
-class Supervisor;
 class SystemdNotifier;
 class UnixSignalWatcher;
+class WorkerSetStore;
 
 /// The service around the Supervisor: control socket, HTTP API, systemd notification, clean
-/// shutdown on SIGTERM/SIGINT (workers stopped in order, recordings finalized). The panel
-/// (later) runs the same service with a window on top.
+/// shutdown on SIGTERM/SIGINT (workers stopped in order, recordings finalized), and the worker
+/// set kept across restarts when CommandLine::stateFile is set. The panel runs the same service
+/// with a window on top.
 ///
 /// Thread context: thread-bound to the main thread.
 class HeadlessService : public QObject {
@@ -34,8 +36,21 @@ public:
 
     Supervisor &supervisor() { return *supervisor_; }
     ControlService &control() { return *control_; }
+    /// The supervisor while the service is up (started and not yet shut down), else null.
+    Supervisor *supervisorIfUp() { return shutDown_ ? nullptr : supervisor_.get(); }
+    /// Null when the worker set is not kept.
+    WorkerSetStore *workerSetStore() { return store_.get(); }
+
+    /// For the panel's preview; set before start() (see Supervisor::setCaptureBranchFactory).
+    void setCaptureBranchFactory(Supervisor::CaptureBranchFactory factory)
+    {
+        branchFactory_ = std::move(factory);
+    }
 
 signals:
+    /// shutdown() begins: nothing of the service may be used after it returns.
+    void shuttingDown();
+    /// A signal (SIGTERM, SIGINT, SIGHUP) shut the service down.
     void finished();
 
 private:
@@ -46,6 +61,8 @@ private:
     std::unique_ptr<HttpApi> http_;
     std::unique_ptr<SystemdNotifier> systemd_;
     std::unique_ptr<UnixSignalWatcher> signals_;
+    std::unique_ptr<WorkerSetStore> store_;
+    Supervisor::CaptureBranchFactory branchFactory_;
     bool shutDown_ = false;
 };
 

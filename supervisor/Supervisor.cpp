@@ -72,6 +72,14 @@ bool Supervisor::start(QString *error)
                     events_->append(QStringLiteral("capture"), name, message,
                                     {{QStringLiteral("state"), capture->stateName()}});
                 });
+        if (branchFactory_)
+            camera->capture->setBranchFactory([factory = branchFactory_, name] { return factory(name); });
+        connect(camera->capture.get(), &CaptureOwner::branchFailed, this,
+                [this, name](const QString &reason) {
+                    events_->append(QStringLiteral("capture"), name,
+                                    QStringLiteral("preview detached: ") + reason,
+                                    {{QStringLiteral("state"), QStringLiteral("preview-failed")}});
+                });
         camera->capture->start();
         cameras_.push_back(std::move(camera));
     }

@@ -8,8 +8,11 @@
 #include <QLoggingCategory>
 #include <QObject>
 #include <QTimer>
+#include <functional>
 #include <memory>
 #include <vector>
+
+typedef struct _GstElement GstElement;
 
 Q_DECLARE_LOGGING_CATEGORY(lcSupervisor)
 
@@ -50,6 +53,14 @@ public:
     EventLog &events() { return *events_; }
     const std::vector<std::unique_ptr<Camera>> &cameras() const { return cameras_; }
 
+    /// Makes the bin of a branch off camera @p camera's capture (the panel's preview); see
+    /// CaptureOwner::setBranchFactory(). Set before start().
+    using CaptureBranchFactory = std::function<GstElement *(const QString &camera)>;
+    void setCaptureBranchFactory(CaptureBranchFactory factory) { branchFactory_ = std::move(factory); }
+
+    /// The camera worker @p name reads, or empty.
+    QString workerCamera(const QString &name) const { return workerCamera_.value(name); }
+
     /// Adds a worker from a configuration entry (the name may be empty: one is chosen).
     WorkerManager::Result addWorker(WorkerConfig worker, bool startNow = true);
 
@@ -74,6 +85,7 @@ private:
     std::unique_ptr<EventLog> events_;
     std::unique_ptr<WorkerManager> workers_;
     QHash<QString, QString> workerCamera_;
+    CaptureBranchFactory branchFactory_;
     QElapsedTimer uptime_;
 };
 

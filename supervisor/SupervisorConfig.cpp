@@ -1,4 +1,7 @@
 #include "SupervisorConfig.h"
+#include "TomlTextCheck.h"
+
+#include <algorithm>
 
 #include <QDir>
 #include <QFile>
@@ -9,6 +12,14 @@
 // with exceptions, a different ABI namespace).
 #define TOML_EXCEPTIONS 0
 #define TOML_HEADER_ONLY 1
+// toml++ 3.3 enters parse_key() for a table header such as "[[[1]]" or "[\uFFFD]" and states
+// "this is a key character" with assert() (Debug: abort on a bad file) or __builtin_assume()
+// (clang release: undefined behaviour). Found by fuzz-config-loader; fixed upstream in
+// marzer/tomlplusplus#301. Without both, its own error path answers "expected bare key".
+#define TOML_ASSERT(expr) static_assert(true)
+#include <toml++/impl/preprocessor.h>
+#undef TOML_ASSERT_ASSUME
+#define TOML_ASSERT_ASSUME(expr) static_assert(true)
 #include <toml++/toml.h>
 
 namespace zerotee {
@@ -22,6 +33,9 @@ const QSet<QString> kFormats = {QStringLiteral("NV12"), QStringLiteral("I420"),
                                 QStringLiteral("RGBA"), QStringLiteral("BGRx")};
 const QSet<QString> kLogLevels = {QStringLiteral("debug"), QStringLiteral("info"),
                                   QStringLiteral("warning"), QStringLiteral("error")};
+
+// Set while SupervisorConfig::knownKeys() runs the loader: every reader adds the keys it read.
+thread_local QStringList *tKnownKeys = nullptr;
 
 QString qs(std::string_view s)
 {
@@ -94,6 +108,11 @@ public:
 
     void rejectUnknown()
     {
+        if (tKnownKeys) {
+            static const QRegularExpression index(QStringLiteral("\\[\\d+\\]"));
+            for (const QString &key : std::as_const(seen_))
+                *tKnownKeys << QString(name(key)).remove(index);
+        }
         for (const auto &[key, node] : table_) {
             QString k = qs(key.str());
             if (!seen_.contains(k))
@@ -155,6 +174,7 @@ void readCamera(const toml::table &table, const QString &prefix, CameraConfig *c
     r.integer("pool_size", &camera->poolSize, 4, 256);
     r.integer("quota", &camera->quota, 1, 16);
     r.integer("lease_timeout_ms", &camera->leaseTimeoutMs, 50, 60000);
+    r.string("converter", &camera->converter);
     r.rejectUnknown();
 }
 
@@ -300,10 +320,38 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
     return errors;
 }
 
+QStringList SupervisorConfig::knownKeys()
+{
+    // One of every table, so that every reader runs; their keys are what the loader accepts.
+    QStringList keys;
+    tKnownKeys = &keys;
+    SupervisorConfig scratch;
+    parseConfig(QStringLiteral("[http]\n[[camera]]\n[[worker]]\n"), QStringLiteral("keys"),
+                &scratch);
+    tKnownKeys = nullptr;
+    // A key read by a reader of its own ("http", "camera") is a table, not a key.
+    QStringList result;
+    for (const QString &key : std::as_const(keys)) {
+        const QString prefix = key + u'.';
+        if (std::none_of(keys.cbegin(), keys.cend(),
+                         [&](const QString &k) { return k.startsWith(prefix); }))
+            result << key;
+    }
+    result.removeDuplicates();
+    result.sort();
+    return result;
+}
+
 ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorConfig *config)
 {
     ConfigErrors errors;
     QByteArray utf8 = text.toUtf8();
+    const std::string_view view(utf8.constData(), size_t(utf8.size()));
+    if (const QString problem = TomlTextCheck::problem(view); !problem.isEmpty()) {
+        errors.add(QStringLiteral("%1:%2").arg(origin, problem.section(QLatin1Char(':'), 0, 1)),
+                   problem.section(QLatin1Char(':'), 2).trimmed());
+        return errors;
+    }
     toml::parse_result parsed =
         toml::parse(std::string_view(utf8.constData(), size_t(utf8.size())), origin.toStdString());
     if (!parsed) {
@@ -322,6 +370,7 @@ ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorC
     r.string("runtime_dir", &result.runtimeDir);
     r.string("control", &result.controlPath);
     r.string("log_level", &result.logLevel);
+    r.string("profile", &result.profile);
     r.stringList("worker_path", &result.workerPath);
     r.skip("http");
     r.skip("camera");

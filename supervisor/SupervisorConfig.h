@@ -22,6 +22,9 @@ struct CameraConfig {
     int poolSize = 32;
     int quota = 3; // a clock-synced consumer holds a frame for more than one period
     int leaseTimeoutMs = 1000;
+    /// Capture converter as a gst-launch fragment (e.g. imxvideoconvert_g2d); empty = pick
+    /// from the registry. Hardware profiles set it.
+    QString converter;
 };
 
 /// One worker process the supervisor runs.
@@ -48,6 +51,8 @@ struct SupervisorConfig {
     /// Control socket for zeroteectl; default <runtimeDir>/control.sock.
     QString controlPath;
     QString logLevel = QStringLiteral("info");
+    /// Hardware profile merged under this configuration (HardwareProfile); empty = none.
+    QString profile;
     /// Extra directories searched for worker executables.
     QStringList workerPath;
     HttpConfig http;
@@ -57,6 +62,11 @@ struct SupervisorConfig {
     /// Path of the bus socket of @p camera.
     QString busSocketPath(const QString &camera) const;
     const CameraConfig *camera(const QString &name) const;
+
+    /// Every key the loader accepts: "log_level", "http.port", "camera.source",
+    /// "worker.options", ... Collected by running the loader itself, so it cannot drift from
+    /// what parseConfig() reads (docs/configuration.md is checked against it).
+    static QStringList knownKeys();
 };
 
 /// Result of loading or checking a configuration: empty errors = usable.

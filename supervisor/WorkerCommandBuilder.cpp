@@ -45,6 +45,7 @@ QStringList optionKeys(WorkerKind kind)
                 QStringLiteral("gop"),
                 QStringLiteral("profile"),
                 QStringLiteral("encoded"),
+                QStringLiteral("encoder"),
                 QStringLiteral("max_age_hours"),
                 QStringLiteral("max_total_mb"),
                 QStringLiteral("min_free_mb"),
@@ -67,7 +68,9 @@ QStringList optionKeys(WorkerKind kind)
                 QStringLiteral("tls_key"),
                 QStringLiteral("multicast_range"),
                 QStringLiteral("push"),
-                QStringLiteral("mount_profile")};
+                QStringLiteral("mount_profile"),
+                QStringLiteral("encoder"),
+                QStringLiteral("scaler")};
     case WorkerKind::Ai:
         return {
             QStringLiteral("detector"),   QStringLiteral("fps"),         QStringLiteral("labels"),

@@ -9,6 +9,11 @@
 
 namespace zerotee {
 
+namespace {
+/// Frames a `latest` consumer may hold (see the Hello handling).
+constexpr unsigned kLatestQuota = 2;
+} // namespace
+
 struct FramePublisher::Client {
     struct Lease {
         BufferId buffer;
@@ -250,8 +255,11 @@ void FramePublisher::handleHello(Client &client, const ReceivedMessage &message)
     auto policy = wire::DeliveryPolicy(hello.policy);
     unsigned wanted =
         hello.quota == 0 ? options_.defaultQuota : std::min(hello.quota, options_.maxQuota);
+    // Latest holds two: the frame being worked on, and the one a GStreamer sink keeps as its
+    // last sample (basesink's default) or preroll (appsink). With one, that kept frame used
+    // the whole quota and nothing new arrived until the lease expired (~1 fps).
     if (policy == wire::DeliveryPolicy::Latest)
-        wanted = 1;
+        wanted = kLatestQuota;
     bool degraded = false;
     if (options_.poolCapacity > 0) {
         int room = int(options_.poolCapacity) - int(options_.captureReserve) - int(quotaInUse());
@@ -265,8 +273,8 @@ void FramePublisher::handleHello(Client &client, const ReceivedMessage &message)
             return;
         }
         if (unsigned(room) < wanted) {
-            // Degrade rather than refuse: one frame at a time, the newest.
-            wanted = 1;
+            // Degrade rather than refuse: the newest frame, as many at a time as fit.
+            wanted = std::min(unsigned(room), kLatestQuota);
             policy = wire::DeliveryPolicy::Latest;
             degraded = true;
         }

@@ -115,6 +115,22 @@ pipeline = "zeroteesrc ! fakesink"
         QCOMPARE(config.logLevel, QStringLiteral("warning")); // nothing applied half-way
     }
 
+    void nonAsciiOnlyInStringsAndComments()
+    {
+        // Outside strings toml++ 3.3 would reach __builtin_unreachable() (fuzzer finding).
+        ConfigErrors errors = parse(QStringLiteral("log_level = \u0156ze\n"));
+        QVERIFY(!errors.ok());
+        QVERIFY2(mentions(errors, QStringLiteral("test.toml:1:13")),
+                 qPrintable(errors.errors.join(u'\n')));
+        QVERIFY(mentions(errors, QStringLiteral("non-ASCII character outside a string")));
+        SupervisorConfig config;
+        errors = parse(QStringLiteral("# Kamera vor der T\u00fcr\n[http]\n"
+                                      "token = \"T\u00fcr \\\" \u0156\" # \u0156\n"),
+                       &config);
+        QVERIFY2(errors.ok(), qPrintable(errors.errors.join(u'\n')));
+        QCOMPARE(config.http.token, QStringLiteral("T\u00fcr \" \u0156"));
+    }
+
     void commandLineOverridesFileAndAddsWorkers()
     {
         QTemporaryDir dir;

@@ -17,89 +17,18 @@ import time
 import urllib.error
 import urllib.request
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zerotee_harness import (Checks, Control, free_port, proc_children, proc_fds,  # noqa: E402
+                             proc_rss_kb, wait_for, worker)
+
 BIN = os.path.abspath(sys.argv[1])
 CYCLES = int(sys.argv[sys.argv.index("--cycles") + 1]) if "--cycles" in sys.argv else 100
 ZEROTEE = os.path.join(BIN, "zerotee")
 CTL = os.path.join(BIN, "zeroteectl")
 MONITOR = os.path.join(BIN, "zerotee-monitor")
-failures = []
-
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Control:
-    """A client of the control socket: one JSON request per line."""
-
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
-        self.file = self.sock.makefile("rwb")
-
-    def __call__(self, **request):
-        self.file.write(json.dumps(request).encode() + b"\n")
-        self.file.flush()
-        return json.loads(self.file.readline())
-
-    def close(self):
-        self.sock.close()
-
-
-def wait_for(predicate, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
-
-
-def proc_fds(pid):
-    """Descriptors other than the capture pool's memfds (the pool grows to its configured
-    size as consumers hold frames; that is bounded, not a leak). Returns (others, memfds)."""
-    targets = [os.readlink(f"/proc/{pid}/fd/{n}") for n in os.listdir(f"/proc/{pid}/fd")]
-    memfds = sum(1 for t in targets if t.startswith("/memfd:"))
-    return len(targets) - memfds, memfds
-
-
-def proc_rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def proc_children(pid):
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                if int(fields[1]) == pid:
-                    out.append((int(entry), fields[0]))
-            except OSError:
-                pass
-    return out
-
-
-def worker(status, name):
-    for w in status["workers"]:
-        if w["name"] == name:
-            return w
-    return None
+check = Checks()
+failures = check.failures
 
 
 def main():

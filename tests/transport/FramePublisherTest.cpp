@@ -19,6 +19,20 @@
 #include <thread>
 #include <unistd.h>
 
+// AddressSanitizer's quarantine keeps freed memory resident, so RSS grows without any leak;
+// under ASan, LeakSanitizer checks leaks exactly instead of this RSS bound.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssIsMeaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kRssIsMeaningful = false;
+#else
+constexpr bool kRssIsMeaningful = true;
+#endif
+#else
+constexpr bool kRssIsMeaningful = true;
+#endif
+
 using namespace zerotee;
 using namespace zerotee::test;
 using namespace std::chrono_literals;
@@ -199,7 +213,8 @@ TEST(FramePublisher, LatestPolicySkipsByDesignAndFpsCapThins)
         bench.connect({.name = "ai", .policy = wire::DeliveryPolicy::Latest, .quota = 5});
     auto &capped =
         bench.connect({.name = "sub", .policy = wire::DeliveryPolicy::FpsCap, .fpsCap = 10});
-    EXPECT_EQ(latest.subscriber->welcome().quota, 1u) << "latest holds one frame";
+    EXPECT_EQ(latest.subscriber->welcome().quota, 2u)
+        << "latest holds the frame in work and the one a sink keeps as its last sample";
     const uint64_t frameNs = 33'333'333;
     uint64_t cappedFrames = 0;
     for (unsigned i = 0; i < 30; ++i) {
@@ -211,7 +226,8 @@ TEST(FramePublisher, LatestPolicySkipsByDesignAndFpsCapThins)
     }
     auto stats = bench.publisher.clientStats();
     EXPECT_EQ(stats[0].droppedQuota, 0u);
-    EXPECT_GT(stats[0].skippedByPolicy, 15u);
+    EXPECT_EQ(stats[0].framesSent, 20u) << "two of every three: the quota of two, then released";
+    EXPECT_EQ(stats[0].skippedByPolicy, 10u);
     EXPECT_EQ(cappedFrames, 10u) << "one second of 30 fps capped to 10";
     EXPECT_EQ(stats[1].skippedByPolicy, 20u);
 }
@@ -400,7 +416,9 @@ TEST(FramePublisher, ThousandAttachDetachCyclesLeaveNoFds)
     for (int i = 0; i < 1000; ++i)
         cycle();
     EXPECT_EQ(countOpenFds(), fdsBefore);
-    EXPECT_LT(rssKb() - rssBefore, 512) << "RSS " << rssBefore << " -> " << rssKb() << " KiB";
+    if (kRssIsMeaningful) {
+        EXPECT_LT(rssKb() - rssBefore, 512) << "RSS " << rssBefore << " -> " << rssKb() << " KiB";
+    }
     EXPECT_EQ(bench.publisher.stats().clients, 0u);
     EXPECT_EQ(bench.publisher.stats().buffersHeld, 0u);
 }

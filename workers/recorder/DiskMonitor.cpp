@@ -1,5 +1,7 @@
 #include "DiskMonitor.h"
 
+#include "MatroskaTail.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -104,11 +106,25 @@ bool DiskMonitor::hasContainerHeader(const std::string &path)
     return false;
 }
 
+void DiskMonitor::repairTail(const std::string &path)
+{
+    // A write that failed half-way (ENOSPC, a kill during a write) leaves part of a block at
+    // the end; cut it so the file plays to its last whole frame without a decoder error.
+    const int64_t cut = MatroskaTail::trim(path);
+    if (cut > 0)
+        std::fprintf(stderr, "recorder: %s: cut %lld bytes of an unfinished write at the end\n",
+                     path.c_str(), static_cast<long long>(cut));
+    else if (cut < 0)
+        std::fprintf(stderr, "recorder: %s: cannot repair the end: %s\n", path.c_str(),
+                     std::strerror(int(-cut)));
+}
+
 std::string DiskMonitor::finalize(const std::string &partPath)
 {
     std::error_code ec;
     if (!fs::exists(partPath, ec))
         return {};
+    repairTail(partPath);
     if (!hasContainerHeader(partPath)) {
         std::fprintf(stderr, "recorder: %s holds no video; deleted\n", partPath.c_str());
         fs::remove(partPath, ec);

@@ -34,6 +34,9 @@ public:
     /// written (a full disk at the start of a segment) holds no video and is deleted instead of
     /// being kept under a final name.
     static bool hasContainerHeader(const std::string &path);
+    /// Cuts an unfinished write off the end of a Matroska file (MatroskaTail), logging what it
+    /// did; other files are left alone.
+    static void repairTail(const std::string &path);
     /// Renames an in-progress file to its final name, or deletes it if it has no header.
     /// Returns the final name, or "" when it was deleted or could not be renamed.
     static std::string finalize(const std::string &partPath);

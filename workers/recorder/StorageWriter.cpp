@@ -223,7 +223,9 @@ void StorageWriter::renameClosed(const std::string &partPath)
         if (currentPart_ == partPath)
             currentPart_.clear();
     }
-    // A segment closed by a storage error may hold no frame: it is deleted, not published.
+    // A segment closed by a storage error may end in half a block, or hold no frame at all:
+    // the first is repaired, the second deleted, not published.
+    DiskMonitor::repairTail(partPath);
     if (!DiskMonitor::hasContainerHeader(partPath)) {
         std::fprintf(stderr, "recorder: %s holds no video; deleted\n", partPath.c_str());
         std::remove(partPath.c_str());

@@ -1,0 +1,107 @@
+import QtQuick
+import QtQuick.Layouts
+
+// One recording in the list: start time, camera and day, duration, size, event label, and a
+// delete button. A tap anywhere but the delete button plays it.
+Rectangle {
+    id: row
+    required property int index
+    required property string camera
+    required property string day
+    required property date startTime
+    required property real durationS
+    required property string durationStatus
+    required property real sizeBytes
+    required property string eventLabel
+    required property bool isEvent
+    required property string filePath
+    property bool selected: false
+    property bool compact: false
+    // Too narrow for a size column (portrait phones): the size joins the second line.
+    readonly property bool narrow: width < 560
+
+    signal playRequested()
+    signal deleteRequested()
+
+    objectName: "recordingRow_" + index
+    implicitHeight: RecordingsTheme.rowHeight
+    radius: RecordingsTheme.radius
+    color: tap.pressed ? RecordingsTheme.pressed : RecordingsTheme.card
+    border.color: selected ? RecordingsTheme.accent : "transparent"
+    border.width: 2
+
+    MouseArea {
+        id: tap
+        anchors.fill: parent
+        onClicked: row.playRequested()
+    }
+
+    RowLayout {
+        anchors.fill: parent
+        anchors.leftMargin: 12
+        anchors.rightMargin: 8
+        spacing: row.compact ? 8 : 16
+
+        ColumnLayout {
+            Layout.fillWidth: true
+            Layout.minimumWidth: 80
+            spacing: 0
+            Text {
+                text: Qt.formatTime(row.startTime, "HH:mm:ss")
+                color: RecordingsTheme.text
+                font.pixelSize: RecordingsTheme.largeFont
+                font.bold: true
+            }
+            Text {
+                Layout.fillWidth: true
+                text: row.camera + " · " + row.day + (row.narrow ? " · " + RecordingsTheme.formatBytes(row.sizeBytes) : "")
+                color: RecordingsTheme.textDim
+                font.pixelSize: RecordingsTheme.smallFont
+                elide: Text.ElideRight
+            }
+        }
+        Rectangle {
+            visible: row.isEvent
+            Layout.preferredHeight: 32
+            Layout.preferredWidth: Math.min(labelText.implicitWidth + 20, row.compact ? 96 : 180)
+            radius: 16
+            color: Qt.darker(RecordingsTheme.eventTint, 2.2)
+            border.color: RecordingsTheme.eventTint
+            Text {
+                id: labelText
+                anchors.fill: parent
+                anchors.leftMargin: 10
+                anchors.rightMargin: 10
+                text: row.eventLabel
+                color: RecordingsTheme.eventTint
+                font.pixelSize: RecordingsTheme.smallFont
+                font.bold: true
+                verticalAlignment: Text.AlignVCenter
+                horizontalAlignment: Text.AlignHCenter
+                elide: Text.ElideRight
+            }
+        }
+        Text {
+            objectName: "durationText"
+            Layout.preferredWidth: row.compact ? 72 : 96
+            horizontalAlignment: Text.AlignRight
+            text: RecordingsTheme.formatDuration(row.durationS, row.durationStatus)
+            color: row.durationStatus === "known" ? RecordingsTheme.text : RecordingsTheme.textDim
+            font.pixelSize: RecordingsTheme.fontSize
+        }
+        Text {
+            visible: !row.narrow
+            Layout.preferredWidth: row.compact ? 72 : 96
+            horizontalAlignment: Text.AlignRight
+            text: RecordingsTheme.formatBytes(row.sizeBytes)
+            color: RecordingsTheme.textDim
+            font.pixelSize: RecordingsTheme.fontSize
+        }
+        TouchButton {
+            objectName: "deleteButton"
+            text: qsTr("Delete")
+            tone: "danger"
+            onClicked: row.deleteRequested()
+        }
+    }
+}

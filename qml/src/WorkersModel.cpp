@@ -1,0 +1,198 @@
+#include "WorkersModel.h"
+
+#include <QFileInfo>
+#include <QJsonObject>
+
+#include <algorithm>
+#include <cmath>
+
+namespace zerotee {
+
+WorkersModel::WorkersModel(QObject *parent) : QAbstractListModel(parent) {}
+
+int WorkersModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(rows_.size());
+}
+
+QHash<int, QByteArray> WorkersModel::roleNames() const
+{
+    return {{NameRole, "name"},
+            {KindRole, "kind"},
+            {CameraRole, "camera"},
+            {StateRole, "workerState"},
+            {FailureReasonRole, "failureReason"},
+            {ActiveRole, "active"},
+            {BusyRole, "busy"},
+            {PidRole, "pid"},
+            {UptimeRole, "uptime"},
+            {RestartsRole, "restarts"},
+            {CpuRole, "cpu"},
+            {RssMbRole, "rssMb"},
+            {FpsRole, "fps"},
+            {FramesRole, "frames"},
+            {DropsRole, "drops"},
+            {ClientsRole, "clients"},
+            {CurrentFileRole, "currentFile"},
+            {DetailRole, "detail"}};
+}
+
+QVariant WorkersModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= rows_.size())
+        return {};
+    const Row &r = rows_[index.row()];
+    switch (role) {
+    case NameRole:
+        return r.name;
+    case KindRole:
+        return r.kind;
+    case CameraRole:
+        return r.camera;
+    case StateRole:
+        return r.state;
+    case FailureReasonRole:
+        return r.failureReason;
+    case ActiveRole:
+        return r.state == u"running" || r.state == u"starting" || r.state == u"crashed" ||
+               r.state == u"backing-off";
+    case BusyRole:
+        return r.state == u"starting" || r.state == u"stopping";
+    case PidRole:
+        return r.pid;
+    case UptimeRole:
+        return r.uptime;
+    case RestartsRole:
+        return r.restarts;
+    case CpuRole:
+        return r.cpu;
+    case RssMbRole:
+        return r.rssMb;
+    case FpsRole:
+        return r.fps;
+    case FramesRole:
+        return r.frames;
+    case DropsRole:
+        return r.drops;
+    case ClientsRole:
+        return r.clients;
+    case CurrentFileRole:
+        return r.currentFile;
+    case DetailRole:
+        return r.detail;
+    }
+    return {};
+}
+
+WorkersModel::Row WorkersModel::rowFrom(const QJsonObject &w)
+{
+    Row r;
+    r.name = w.value(QStringLiteral("name")).toString();
+    r.kind = w.value(QStringLiteral("kind")).toString();
+    r.camera = w.value(QStringLiteral("camera")).toString();
+    r.state = w.value(QStringLiteral("state")).toString();
+    r.failureReason = w.value(QStringLiteral("failure_reason")).toString();
+    r.pid = w.value(QStringLiteral("pid")).toInteger();
+    r.uptime = w.value(QStringLiteral("uptime_s")).toDouble();
+    r.restarts = w.value(QStringLiteral("restarts")).toInt();
+    r.cpu = w.value(QStringLiteral("cpu_percent")).toDouble();
+    r.rssMb = double(w.value(QStringLiteral("rss_bytes")).toInteger()) / (1024.0 * 1024.0);
+    r.frames = w.value(QStringLiteral("frames")).toInteger();
+    r.drops = w.value(QStringLiteral("drops")).toInteger();
+    const QJsonObject reported = w.value(QStringLiteral("reported")).toObject();
+    const bool running = r.state == u"running";
+    if (r.kind == u"rtsp") {
+        r.clients = running ? reported.value(QStringLiteral("clients")).toInt() : 0;
+        QStringList parts;
+        for (const QJsonValue &m : reported.value(QStringLiteral("mounts")).toArray()) {
+            const QJsonObject mount = m.toObject();
+            QString part = mount.value(QStringLiteral("path")).toString();
+            if (mount.contains(QStringLiteral("size")))
+                part += u' ' + mount.value(QStringLiteral("size")).toString();
+            if (mount.value(QStringLiteral("encoder_running")).toBool())
+                part += QStringLiteral(" · %1 kbit/s")
+                            .arg(mount.value(QStringLiteral("bitrate_kbps")).toInt());
+            parts << part;
+        }
+        r.detail = parts.join(QStringLiteral(", "));
+    } else if (r.kind == u"recorder") {
+        const QString file = reported.value(QStringLiteral("file")).toString();
+        r.currentFile = running ? QFileInfo(file).fileName() : QString();
+        const QString recorderState = reported.value(QStringLiteral("state")).toString();
+        if (running && !recorderState.isEmpty())
+            r.detail = QStringLiteral("%1 · %2 segments")
+                           .arg(recorderState)
+                           .arg(reported.value(QStringLiteral("segments")).toInteger());
+        const QString lastError = reported.value(QStringLiteral("last_error")).toString();
+        if (running && !lastError.isEmpty())
+            r.detail += QStringLiteral(" · ") + lastError;
+    } else if (r.kind == u"ai") {
+        const QString detector = reported.value(QStringLiteral("detector")).toString();
+        if (running && !detector.isEmpty())
+            r.detail = QStringLiteral("%1 · %2 fps analysed · %3 open events")
+                           .arg(detector)
+                           .arg(reported.value(QStringLiteral("analysis_fps")).toDouble(), 0, 'f',
+                                1)
+                           .arg(reported.value(QStringLiteral("open_events")).toInt());
+    }
+    return r;
+}
+
+void WorkersModel::update(const QJsonArray &workers, double intervalS)
+{
+    QList<Row> rows;
+    QHash<QString, qint64> frames;
+    for (const QJsonValue &value : workers) {
+        Row r = rowFrom(value.toObject());
+        frames.insert(r.name, r.frames);
+        auto last = lastFrames_.constFind(r.name);
+        if (last != lastFrames_.constEnd() && intervalS > 0 && r.frames >= *last &&
+            r.state == u"running")
+            r.fps = std::round(double(r.frames - *last) / intervalS * 10.0) / 10.0;
+        rows << r;
+    }
+    lastFrames_ = frames;
+
+    bool sameNames = rows.size() == rows_.size();
+    for (qsizetype i = 0; sameNames && i < rows.size(); ++i)
+        sameNames = rows[i].name == rows_[i].name;
+    if (!sameNames) {
+        beginResetModel();
+        rows_ = rows;
+        endResetModel();
+        emit countChanged();
+        return;
+    }
+    bool runningChanged = false;
+    for (qsizetype i = 0; i < rows.size(); ++i) {
+        if (rows[i] == rows_[i])
+            continue;
+        runningChanged |= rows[i].state != rows_[i].state;
+        rows_[i] = rows[i];
+        emit dataChanged(index(int(i)), index(int(i)));
+    }
+    if (runningChanged)
+        emit countChanged();
+}
+
+int WorkersModel::runningCount() const
+{
+    return int(std::count_if(rows_.begin(), rows_.end(),
+                             [](const Row &r) { return r.state == u"running"; }));
+}
+
+int WorkersModel::indexOf(const QString &name) const
+{
+    for (qsizetype i = 0; i < rows_.size(); ++i)
+        if (rows_[i].name == name)
+            return int(i);
+    return -1;
+}
+
+QString WorkersModel::stateOf(const QString &name) const
+{
+    const int i = indexOf(name);
+    return i < 0 ? QString() : rows_[i].state;
+}
+
+} // namespace zerotee

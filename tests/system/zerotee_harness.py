@@ -1,0 +1,153 @@
+"""Shared helpers for judging a running zerotee from outside: the control socket, /proc figures
+of a process, polling, free ports, and a pass/fail tally. Used by supervisor_system_test.py and
+bench/chaos."""
+import json
+import os
+import socket
+import subprocess
+import time
+
+
+class Checks:
+    """Prints "ok"/"FAIL" per check and keeps the failures for the exit code."""
+
+    def __init__(self):
+        self.failures = []
+        self.passed = 0
+
+    def __call__(self, condition, what):
+        print(("ok   " if condition else "FAIL ") + what, flush=True)
+        if condition:
+            self.passed += 1
+        else:
+            self.failures.append(what)
+        return condition
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Control:
+    """A client of the control socket: one JSON request per line."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.file = self.sock.makefile("rwb")
+
+    def __call__(self, **request):
+        self.file.write(json.dumps(request).encode() + b"\n")
+        self.file.flush()
+        line = self.file.readline()
+        if not line:
+            raise ConnectionError("the supervisor closed the control socket")
+        return json.loads(line)
+
+    def close(self):
+        self.sock.close()
+
+
+def connect_control(path, timeout=10):
+    """A Control once the socket accepts, or None after timeout seconds."""
+    def attempt():
+        try:
+            return os.path.exists(path) and Control(path)
+        except OSError:
+            return None
+    return wait_for(attempt, timeout)
+
+
+def wait_for(predicate, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def proc_fds(pid):
+    """Descriptors other than the capture pool's memfds (the pool grows to its configured
+    size as consumers hold frames; that is bounded, not a leak). Returns (others, memfds)."""
+    targets = []
+    for n in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            targets.append(os.readlink(f"/proc/{pid}/fd/{n}"))
+        except OSError:
+            pass  # closed while we looked
+    memfds = sum(1 for t in targets if t.startswith("/memfd:"))
+    return len(targets) - memfds, memfds
+
+
+def proc_fd_targets(pid):
+    out = []
+    for n in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            out.append(os.readlink(f"/proc/{pid}/fd/{n}"))
+        except OSError:
+            pass
+    return sorted(out)
+
+
+def proc_rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def proc_threads(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return 0
+
+
+def proc_children(pid):
+    """(pid, state letter) of every direct child of pid."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    out.append((int(entry), fields[0]))
+            except OSError:
+                pass
+    return out
+
+
+def proc_state(pid):
+    """The state letter of pid (R, S, T, Z...), or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def worker(status, name):
+    for w in status["workers"]:
+        if w["name"] == name:
+            return w
+    return None
+
+
+def decode_errors(path, timeout=120):
+    """Decodes a recording to the end with ffmpeg; returns None when it plays cleanly, else
+    what ffmpeg said (or the exit code)."""
+    try:
+        r = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-"],
+                           capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"ffmpeg did not finish within {timeout} s"
+    if r.returncode != 0 or r.stderr.strip():
+        return f"exit {r.returncode}: " + " | ".join(r.stderr.strip().splitlines()[:3])
+    return None
