@@ -631,6 +631,26 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
                            frame.bufferId);
         return nullptr;
     }
+    // Capture time in this pipeline's running time. A frame captured before the pipeline
+    // started running (queued while it was starting, e.g. a restarted push pipeline) would
+    // get PTS 0 like every other such frame: equal timestamps that muxers reject. It is
+    // skipped instead (the caller releases it at once).
+    GstClockTime pts = GST_CLOCK_TIME_NONE;
+    if (frame.ptsNs != wire::kNoTimestamp) {
+        GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
+        GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+        GstClockTime clockTime = zerotee::monotonicToClockTime(clock, frame.ptsNs);
+        if (clock)
+            gst_object_unref(clock);
+        if (GST_CLOCK_TIME_IS_VALID(clockTime) && GST_CLOCK_TIME_IS_VALID(base)) {
+            if (clockTime < base) {
+                GST_DEBUG_OBJECT(self, "frame %" G_GUINT64_FORMAT " captured before start: skipped",
+                                 frame.sequence);
+                return nullptr;
+            }
+            pts = clockTime - base;
+        }
+    }
     const zerotee::ImportedBuffer &imported = *it->second;
     uint64_t payload = std::min(frame.payloadSize, imported.capacity());
     GstBuffer *buffer =
@@ -649,15 +669,7 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
     });
 
     uint64_t now = zerotee::monotonicNowNs();
-    if (frame.ptsNs != wire::kNoTimestamp) {
-        GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
-        GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
-        GstClockTime clockTime = zerotee::monotonicToClockTime(clock, frame.ptsNs);
-        if (clock)
-            gst_object_unref(clock);
-        if (GST_CLOCK_TIME_IS_VALID(clockTime) && GST_CLOCK_TIME_IS_VALID(base))
-            GST_BUFFER_PTS(buffer) = clockTime > base ? clockTime - base : 0;
-    }
+    GST_BUFFER_PTS(buffer) = pts;
     if (frame.durationNs != wire::kNoTimestamp)
         GST_BUFFER_DURATION(buffer) = frame.durationNs;
     GST_BUFFER_OFFSET(buffer) = frame.cameraSequence;

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
+import QtQuick.Templates as T
 import Zerotee.Panel
 
 // The operator panel. Landscape: navigation rail on the left; portrait: a bar at the bottom.
@@ -159,9 +160,11 @@ ApplicationWindow {
         TapHandler {}
     }
 
+    // In the overlay layer: above modal dialogs, whose text fields it serves.
     Loader {
         id: keyboard
         objectName: "keyboardLoader"
+        parent: T.Overlay.overlay
         active: PanelController.virtualKeyboard
         source: "KeyboardPanel.qml"
         anchors.fill: parent

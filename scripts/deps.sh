@@ -13,6 +13,8 @@ PACKAGES=(
     qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
     qml6-module-qtmultimedia qml6-module-qttest qt6-qpa-plugins
+    qml6-module-qtquick-virtualkeyboard qt6-virtualkeyboard-plugin
+    qml6-module-qt-labs-folderlistmodel
     libdrm-dev libsystemd-dev libtomlplusplus-dev libopencv-dev opencv-data python3-onnx
     ffmpeg xvfb x11-utils libgl1-mesa-dri procps openssl python3-matplotlib
 )

@@ -106,7 +106,7 @@ bool CaptureOwner::buildPipeline(QString *error)
                 if (GST_QUERY_TYPE(query) != GST_QUERY_ALLOCATION)
                     return GST_PAD_PROBE_OK;
                 return gst_pad_query(static_cast<GstPad *>(data), query) ? GST_PAD_PROBE_HANDLED
-                                                                        : GST_PAD_PROBE_OK;
+                                                                         : GST_PAD_PROBE_OK;
             },
             gst_object_ref(pad), gst_object_unref);
         gst_object_unref(teeSink);

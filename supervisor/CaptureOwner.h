@@ -92,8 +92,8 @@ private:
     BusPublisher &publisher_;
     GstElement *pipeline_ = nullptr;
     BranchFactory branchFactory_;
-    GstElement *branch_ = nullptr;      // owned by pipeline_ while attached
-    GstPad *branchTeePad_ = nullptr;    // the tee's request pad feeding it
+    GstElement *branch_ = nullptr;   // owned by pipeline_ while attached
+    GstPad *branchTeePad_ = nullptr; // the tee's request pad feeding it
     // Read by the bus sync handler to tell branch errors from capture errors.
     std::atomic<GstElement *> branchForBus_{nullptr};
     State state_ = State::Stopped;

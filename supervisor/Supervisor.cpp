@@ -73,7 +73,8 @@ bool Supervisor::start(QString *error)
                                     {{QStringLiteral("state"), capture->stateName()}});
                 });
         if (branchFactory_)
-            camera->capture->setBranchFactory([factory = branchFactory_, name] { return factory(name); });
+            camera->capture->setBranchFactory(
+                [factory = branchFactory_, name] { return factory(name); });
         connect(camera->capture.get(), &CaptureOwner::branchFailed, this,
                 [this, name](const QString &reason) {
                     events_->append(QStringLiteral("capture"), name,

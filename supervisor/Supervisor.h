@@ -56,7 +56,10 @@ public:
     /// Makes the bin of a branch off camera @p camera's capture (the panel's preview); see
     /// CaptureOwner::setBranchFactory(). Set before start().
     using CaptureBranchFactory = std::function<GstElement *(const QString &camera)>;
-    void setCaptureBranchFactory(CaptureBranchFactory factory) { branchFactory_ = std::move(factory); }
+    void setCaptureBranchFactory(CaptureBranchFactory factory)
+    {
+        branchFactory_ = std::move(factory);
+    }
 
     /// The camera worker @p name reads, or empty.
     QString workerCamera(const QString &name) const { return workerCamera_.value(name); }

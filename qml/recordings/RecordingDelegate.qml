@@ -44,7 +44,7 @@ Rectangle {
 
         ColumnLayout {
             Layout.fillWidth: true
-            Layout.minimumWidth: 80
+            Layout.minimumWidth: 112
             spacing: 0
             Text {
                 text: Qt.formatTime(row.startTime, "HH:mm:ss")
@@ -54,14 +54,15 @@ Rectangle {
             }
             Text {
                 Layout.fillWidth: true
-                text: row.camera + " · " + row.day + (row.narrow ? " · " + RecordingsTheme.formatBytes(row.sizeBytes) : "")
+                text: (row.narrow && row.isEvent ? row.eventLabel + " · " : "") + row.camera + " · " + row.day
+                      + (row.narrow ? " · " + RecordingsTheme.formatBytes(row.sizeBytes) : "")
                 color: RecordingsTheme.textDim
                 font.pixelSize: RecordingsTheme.smallFont
                 elide: Text.ElideRight
             }
         }
         Rectangle {
-            visible: row.isEvent
+            visible: row.isEvent && !row.narrow
             Layout.preferredHeight: 32
             Layout.preferredWidth: Math.min(labelText.implicitWidth + 20, row.compact ? 96 : 180)
             radius: 16

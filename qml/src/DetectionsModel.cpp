@@ -6,7 +6,7 @@ namespace zerotee {
 
 namespace {
 
-constexpr qint64 kKeepNs = 5'000'000'000;  // history kept behind the newest detection
+constexpr qint64 kKeepNs = 5'000'000'000;        // history kept behind the newest detection
 constexpr qint64 kAheadToleranceNs = 40'000'000; // a detection slightly "ahead" still matches
 constexpr size_t kMaxFrames = 256;
 
@@ -21,8 +21,12 @@ int DetectionsModel::rowCount(const QModelIndex &parent) const
 
 QHash<int, QByteArray> DetectionsModel::roleNames() const
 {
-    return {{XRole, "boxX"},         {YRole, "boxY"},         {WidthRole, "boxWidth"},
-            {HeightRole, "boxHeight"}, {LabelRole, "label"}, {ScoreRole, "score"},
+    return {{XRole, "boxX"},
+            {YRole, "boxY"},
+            {WidthRole, "boxWidth"},
+            {HeightRole, "boxHeight"},
+            {LabelRole, "label"},
+            {ScoreRole, "score"},
             {OpacityRole, "boxOpacity"}};
 }
 
@@ -83,8 +87,8 @@ void DetectionsModel::setFramePts(qint64 ptsNs)
     double age = -1;
     if (match) {
         age = double(std::max<qint64>(0, ptsNs - match->ptsNs)) / 1e6;
-        opacity = age <= holdMs_ ? 1.0
-                                 : std::max(0.0, 1.0 - (age - holdMs_) / std::max(1, fadeMs_));
+        opacity =
+            age <= holdMs_ ? 1.0 : std::max(0.0, 1.0 - (age - holdMs_) / std::max(1, fadeMs_));
         if (opacity > 0)
             boxes = match->boxes;
         else

@@ -22,7 +22,7 @@ int EventsModel::rowCount(const QModelIndex &parent) const
 
 QHash<int, QByteArray> EventsModel::roleNames() const
 {
-    return {{IdRole, "eventId"},   {TimeRole, "time"},   {TypeRole, "type"},
+    return {{IdRole, "eventId"},    {TimeRole, "time"},       {TypeRole, "type"},
             {SourceRole, "source"}, {MessageRole, "message"}, {LevelRole, "level"},
             {CountRole, "count"}};
 }
@@ -105,7 +105,8 @@ void EventsModel::add(const QJsonObject &event)
 {
     Row row;
     row.id = event.value(QStringLiteral("id")).toInteger();
-    row.time = QDateTime::fromString(event.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
+    row.time =
+        QDateTime::fromString(event.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
     if (!row.time.isValid())
         row.time = QDateTime::currentDateTimeUtc();
     row.type = event.value(QStringLiteral("type")).toString();

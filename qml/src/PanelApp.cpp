@@ -64,8 +64,8 @@ bool PanelApp::wanted(int argc, char **argv)
         const char *a = argv[i];
         if (std::strcmp(a, "--") == 0)
             break;
-        for (const char *flag : {"--headless", "-headless", "--help", "-help", "-h", "--version", "--suggest-profile",
-                                 "-version"})
+        for (const char *flag : {"--headless", "-headless", "--help", "-help", "-h", "--version",
+                                 "--suggest-profile", "-version"})
             if (std::strcmp(a, flag) == 0)
                 return false;
     }

@@ -192,8 +192,8 @@ void PanelController::onEvent(const QJsonObject &event)
         showBanner(tr("Camera %1 has no picture: %2").arg(source, message),
                    tr("zerotee retries by itself. Check the camera's cable and device; recorders "
                       "and streams continue when the picture is back."));
-    } else if (type == u"capture" && state == u"running" && bannerText_.startsWith(
-                                                                tr("Camera %1").arg(source))) {
+    } else if (type == u"capture" && state == u"running" &&
+               bannerText_.startsWith(tr("Camera %1").arg(source))) {
         dismissBanner();
     }
 }
@@ -267,8 +267,8 @@ bool PanelController::removeWorker(const QString &name)
     return request({{str("cmd"), str("remove")}, {str("name"), name}}).value(str("ok")).toBool();
 }
 
-QString PanelController::addWorker(const QString &kind, const QString &name,
-                                   const QString &camera, const QVariantMap &options)
+QString PanelController::addWorker(const QString &kind, const QString &name, const QString &camera,
+                                   const QVariantMap &options)
 {
     QJsonObject cleaned;
     for (auto it = options.begin(); it != options.end(); ++it) {
@@ -293,9 +293,7 @@ QString PanelController::addWorker(const QString &kind, const QString &name,
 
 bool PanelController::trigger(const QString &label)
 {
-    return request({{str("cmd"), str("trigger")}, {str("label"), label}})
-        .value(str("ok"))
-        .toBool();
+    return request({{str("cmd"), str("trigger")}, {str("label"), label}}).value(str("ok")).toBool();
 }
 
 void PanelController::copyText(const QString &text)

@@ -160,7 +160,8 @@ GstElement *PreviewController::createBranch(const QString &camera)
                        "qml6glsink name=preview_sink sync=false async=false")
             .arg(scale);
     GError *error = nullptr;
-    GstElement *bin = gst_parse_bin_from_description(description.toUtf8().constData(), TRUE, &error);
+    GstElement *bin =
+        gst_parse_bin_from_description(description.toUtf8().constData(), TRUE, &error);
     if (!bin || error) {
         it->error = QString::fromUtf8(error ? error->message : "cannot build the preview");
         g_clear_error(&error);
@@ -169,14 +170,14 @@ GstElement *PreviewController::createBranch(const QString &camera)
         emit previewFailed(camera, it->error);
         return nullptr;
     }
-    gst_object_set_name(GST_OBJECT(bin), QStringLiteral("preview_%1").arg(camera).toUtf8().constData());
+    gst_object_set_name(GST_OBJECT(bin),
+                        QStringLiteral("preview_%1").arg(camera).toUtf8().constData());
     GstElement *sink = gst_bin_get_by_name(GST_BIN(bin), "preview_sink");
     g_object_set(sink, "widget", static_cast<gpointer>(it->item.data()), NULL);
     GstPad *pad = gst_element_get_static_pad(sink, "sink");
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, onPreviewBuffer,
-                      new std::shared_ptr<Counters>(it->counters), [](gpointer data) {
-                          delete static_cast<std::shared_ptr<Counters> *>(data);
-                      });
+                      new std::shared_ptr<Counters>(it->counters),
+                      [](gpointer data) { delete static_cast<std::shared_ptr<Counters> *>(data); });
     gst_object_unref(pad);
     gst_object_unref(sink);
     qCInfo(lcPreview).noquote() << camera << "preview branch:" << description;

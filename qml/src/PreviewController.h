@@ -52,7 +52,8 @@ class PreviewController : public QObject {
     /// Frame rate and latency shown over the video.
     Q_PROPERTY(bool statsVisible READ statsVisible WRITE setStatsVisible NOTIFY settingsChanged)
     /// Detection boxes drawn over the video.
-    Q_PROPERTY(bool overlayEnabled READ overlayEnabled WRITE setOverlayEnabled NOTIFY settingsChanged)
+    Q_PROPERTY(
+        bool overlayEnabled READ overlayEnabled WRITE setOverlayEnabled NOTIFY settingsChanged)
     /// GL_RENDERER of the window ("" until the first frame).
     Q_PROPERTY(QString renderer READ renderer NOTIFY rendererChanged)
 

@@ -129,11 +129,11 @@ WorkersModel::Row WorkersModel::rowFrom(const QJsonObject &w)
     } else if (r.kind == u"ai") {
         const QString detector = reported.value(QStringLiteral("detector")).toString();
         if (running && !detector.isEmpty())
-            r.detail = QStringLiteral("%1 · %2 fps analysed · %3 open events")
-                           .arg(detector)
-                           .arg(reported.value(QStringLiteral("analysis_fps")).toDouble(), 0, 'f',
-                                1)
-                           .arg(reported.value(QStringLiteral("open_events")).toInt());
+            r.detail =
+                QStringLiteral("%1 · %2 fps analysed · %3 open events")
+                    .arg(detector)
+                    .arg(reported.value(QStringLiteral("analysis_fps")).toDouble(), 0, 'f', 1)
+                    .arg(reported.value(QStringLiteral("open_events")).toInt());
     }
     return r;
 }

@@ -159,7 +159,12 @@ TEST_F(ZeroteeElements, DmabufMemoryArrivesAsDmabuf)
         ASSERT_EQ(::pwrite(fd.get(), pixels.data(), size, 0), ssize_t(size));
         GstBuffer *buffer = gst_buffer_new();
         gst_buffer_append_memory(buffer, gst_dmabuf_allocator_alloc(allocator, fd.release(), size));
-        GST_BUFFER_PTS(buffer) = i * GST_SECOND / 30;
+        // Stamped "now" like a camera: zeroteesrc skips frames captured before its own
+        // pipeline started, which a stamp of 0 (the producer's start) would be.
+        GstClock *clock = gst_element_get_clock(appsrc);
+        ASSERT_TRUE(clock);
+        GST_BUFFER_PTS(buffer) = gst_clock_get_time(clock) - gst_element_get_base_time(appsrc);
+        gst_object_unref(clock);
         GST_BUFFER_DURATION(buffer) = GST_SECOND / 30;
         GST_BUFFER_OFFSET(buffer) = i;
         GstFlowReturn ret;

@@ -226,7 +226,7 @@ segment_seconds = 30
 name = "ai"
 kind = "ai"
 [worker.options]
-fps = 5
+fps = 15
 )")
                          .arg(runtime, QStringLiteral(ZEROTEE_BIN_DIR), recordings_)
                          .toUtf8());
@@ -242,8 +242,9 @@ fps = 5
         QTRY_COMPARE_WITH_TIMEOUT(worker(QStringLiteral("recorder"))->state(),
                                   WorkerProcess::State::Running, 20000);
         QVERIFY(item(QStringLiteral("workerCard_recorder")));
-        QTRY_COMPARE_WITH_TIMEOUT(panel_->controller()->workers()->stateOf(QStringLiteral("recorder")),
-                                  QStringLiteral("running"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            panel_->controller()->workers()->stateOf(QStringLiteral("recorder")),
+            QStringLiteral("running"), 5000);
         screenshot(QStringLiteral("panel-workers-800x480.png"));
 
         tap(QStringLiteral("nav_live"));
@@ -284,12 +285,23 @@ fps = 5
         QVERIFY2(latency < 1000, qPrintable(QString::number(latency)));
         screenshot(QStringLiteral("panel-800x480.png"));
 
-        resize(1920, 1080);
-        QTRY_VERIFY_WITH_TIMEOUT(detections->rowCount() > 0, 20000);
-        screenshot(QStringLiteral("panel-1920x1080.png"));
+        // A 7" 1024x600 panel with boxes on the moving ball.
+        resize(1024, 600);
         QTRY_VERIFY_WITH_TIMEOUT(detections->rowCount() > 0, 20000);
         screenshot(QStringLiteral("panel-detections.png"));
 
+        resize(1920, 1080);
+        QTRY_VERIFY_WITH_TIMEOUT(detections->rowCount() > 0, 20000);
+        screenshot(QStringLiteral("panel-1920x1080.png"));
+
+        tap(QStringLiteral("nav_recordings"));
+#ifdef ZEROTEE_HAVE_RECORDINGS
+        // The Recordings module's page, made on first view with the recorder's folder.
+        QTRY_VERIFY_WITH_TIMEOUT(item(QStringLiteral("recordingsPage")), 10000);
+        QCOMPARE(item(QStringLiteral("recordingsPage"))->property("rootPath").toString(),
+                 recordings_);
+#endif
+        screenshot(QStringLiteral("panel-recordings-1920x1080.png"));
         tap(QStringLiteral("nav_system"));
         screenshot(QStringLiteral("panel-system-1920x1080.png"));
         tap(QStringLiteral("nav_events"));
@@ -310,11 +322,6 @@ fps = 5
         tap(QStringLiteral("addName"));
         if (panel_->controller()->virtualKeyboard()) {
             // No hardware keyboard here: the on-screen one comes up for the text field.
-            QTest::qWait(500);
-            qWarning() << "DEBUG focus" << item(QStringLiteral("addName"))->hasActiveFocus()
-                       << panel_->window()->activeFocusItem() << qgetenv("QT_IM_MODULE")
-                       << QGuiApplication::inputMethod()->isVisible();
-            panel_->window()->grabWindow().save(QDir(outputDir()).filePath("debug-kb.png"));
             QTRY_VERIFY_WITH_TIMEOUT(QGuiApplication::inputMethod()->isVisible(), 5000);
             screenshot(QStringLiteral("panel-keyboard-800x480.png"));
         }
@@ -327,6 +334,8 @@ fps = 5
                                      !item(QStringLiteral("addConfirm"))->isVisible(),
                                  5000);
         QGuiApplication::inputMethod()->hide();
+        QTRY_VERIFY_WITH_TIMEOUT(!QGuiApplication::inputMethod()->isVisible(), 5000);
+        QTest::qWait(400); // the keyboard slides away, the new card takes its place
         tap(QStringLiteral("startStop_ai"));
         QTRY_COMPARE_WITH_TIMEOUT(worker(QStringLiteral("ai"))->state(),
                                   WorkerProcess::State::Stopped, 15000);
@@ -367,7 +376,10 @@ fps = 5
         panel_.reset();
     }
 
-    void cleanupTestCase() { panel_.reset(); }
+    void cleanupTestCase()
+    {
+        panel_.reset();
+    }
 };
 
 int main(int argc, char **argv)

@@ -25,10 +25,11 @@ constexpr qint64 kMs = 1'000'000;
 QJsonObject worker(const QString &name, const QString &kind, const QString &state, qint64 frames,
                    const QJsonObject &reported = {})
 {
-    return {{"name", name},     {"kind", kind},       {"state", state},
-            {"frames", frames}, {"drops", 2},         {"pid", 42},
-            {"cpu_percent", 12.5}, {"rss_bytes", 50 * 1024 * 1024}, {"reported", reported},
-            {"camera", "cam0"}};
+    return {{"name", name},         {"kind", kind},
+            {"state", state},       {"frames", frames},
+            {"drops", 2},           {"pid", 42},
+            {"cpu_percent", 12.5},  {"rss_bytes", 50 * 1024 * 1024},
+            {"reported", reported}, {"camera", "cam0"}};
 }
 
 } // namespace
@@ -91,8 +92,8 @@ private slots:
     {
         EventsModel model;
         auto detection = [](qint64 id, const QString &time, const QString &label) {
-            return QJsonObject{{"id", id},          {"time", time},    {"type", "detection"},
-                               {"source", "ai"},    {"message", label}, {"score", 0.5}};
+            return QJsonObject{{"id", id},       {"time", time},     {"type", "detection"},
+                               {"source", "ai"}, {"message", label}, {"score", 0.5}};
         };
         model.add(detection(1, "2024-01-01T10:00:00.000Z", "motion"));
         model.add(detection(2, "2024-01-01T10:00:01.000Z", "motion"));
@@ -115,8 +116,9 @@ private slots:
 
     void eventMessagesSayWhatHappened()
     {
-        QCOMPARE(EventsModel::messageOf({{"type", "event"}, {"message", "person"}, {"state", "start"}}),
-                 "person appeared");
+        QCOMPARE(
+            EventsModel::messageOf({{"type", "event"}, {"message", "person"}, {"state", "start"}}),
+            "person appeared");
         QCOMPARE(EventsModel::messageOf(
                      {{"type", "event"}, {"message", "segment-closed"}, {"file", "/r/cam0/a.mkv"}}),
                  "segment-closed: a.mkv");
@@ -127,7 +129,8 @@ private slots:
     {
         EventsModel model(10);
         for (int i = 0; i < 25; ++i)
-            model.add({{"id", i}, {"type", "worker"}, {"source", QString::number(i)}, {"message", "x"}});
+            model.add(
+                {{"id", i}, {"type", "worker"}, {"source", QString::number(i)}, {"message", "x"}});
         QCOMPARE(model.rowCount(), 10);
         QCOMPARE(model.data(model.index(0), EventsModel::SourceRole).toString(), "24");
     }
@@ -137,10 +140,10 @@ private slots:
         WorkersModel model;
         QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
-        QJsonObject rtsp{{"clients", 2},
-                         {"mounts", QJsonArray{QJsonObject{{"path", "/live"},
-                                                           {"encoder_running", true},
-                                                           {"bitrate_kbps", 900}}}}};
+        QJsonObject rtsp{
+            {"clients", 2},
+            {"mounts", QJsonArray{QJsonObject{
+                           {"path", "/live"}, {"encoder_running", true}, {"bitrate_kbps", 900}}}}};
         QJsonObject rec{{"file", "/rec/cam0/2024-01-01/cam0-100000.mkv.part"},
                         {"state", "recording"},
                         {"segments", 3}};
@@ -193,8 +196,14 @@ private slots:
 
         RtspMountsModel model;
         QJsonObject reported{
-            {"mounts", QJsonArray{QJsonObject{{"path", "/live"}, {"url", "rtsp://127.0.0.1:8554/live"}, {"clients", 1}},
-                                  QJsonObject{{"path", "/sub"}, {"url", "rtsp://127.0.0.1:8554/sub"}, {"clients", 2}, {"size", "640x360"}, {"fps", 10}}}}};
+            {"mounts", QJsonArray{QJsonObject{{"path", "/live"},
+                                              {"url", "rtsp://127.0.0.1:8554/live"},
+                                              {"clients", 1}},
+                                  QJsonObject{{"path", "/sub"},
+                                              {"url", "rtsp://127.0.0.1:8554/sub"},
+                                              {"clients", 2},
+                                              {"size", "640x360"},
+                                              {"fps", 10}}}}};
         model.update({worker("rtsp", "rtsp", "running", 1, reported),
                       worker("off", "rtsp", "stopped", 1, reported)});
         QCOMPARE(model.rowCount(), 2); // only running workers' mounts
@@ -232,7 +241,8 @@ private slots:
 
     void hintsSayWhatToDo()
     {
-        QVERIFY(PanelController::hintFor("a worker named 'rtsp' exists already").contains("another name"));
+        QVERIFY(PanelController::hintFor("a worker named 'rtsp' exists already")
+                    .contains("another name"));
         QVERIFY(PanelController::hintFor("unknown option 'x' for a rtsp worker").contains("Leave"));
         QVERIFY(!PanelController::hintFor("something else").isEmpty());
     }
@@ -251,8 +261,8 @@ private slots:
         WorkerSetStore store(path, supervisor);
         store.watch();
         QSignalSpy saved(&store, &WorkerSetStore::saved);
-        WorkerConfig thumbs{"thumbs", "custom", "cam0", false,
-                            {{"pipeline", "zeroteesrc ! fakesink"}}};
+        WorkerConfig thumbs{
+            "thumbs", "custom", "cam0", false, {{"pipeline", "zeroteesrc ! fakesink"}}};
         QVERIFY(supervisor.addWorker(thumbs, false).ok());
         QVERIFY(saved.wait(2000));
 
