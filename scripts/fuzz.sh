@@ -14,10 +14,8 @@ SECONDS_PER_TARGET=${1:-60}
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz-protocol fuzz-control-request fuzz-config-loader)
 scripts/deps.sh
-MAKE_ARGS=()
-[ -x /usr/local/bin/ninja-locked ] && MAKE_ARGS=(-DCMAKE_MAKE_PROGRAM=/usr/local/bin/ninja-locked)
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
-    -DCMAKE_CXX_COMPILER=clang++ -DZEROTEE_FUZZ=ON "${MAKE_ARGS[@]}" >/dev/null
+    -DCMAKE_CXX_COMPILER=clang++ -DZEROTEE_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j"${JOBS:-2}" --target "${TARGETS[@]}"
 
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d /tmp/zerotee-xdg.XXXXXX)}

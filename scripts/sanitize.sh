@@ -4,7 +4,6 @@
 #   asan (default)  ASan + UBSan, build-asan/, the whole CTest suite
 #   tsan            ThreadSanitizer, build-tsan/, the transport and supervisor tests
 # Suppressions (third-party internals only, each entry explained) are in tests/sanitizers/.
-# The build waits its turn behind other builds (ninja-locked) when that wrapper exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-asan}
@@ -12,9 +11,6 @@ MODE=${1:-asan}
 JOBS=${JOBS:-2}
 SUPP=$PWD/tests/sanitizers
 GENERATOR_ARGS=(-G Ninja)
-if [ -x /usr/local/bin/ninja-locked ]; then
-    GENERATOR_ARGS+=(-DCMAKE_MAKE_PROGRAM=/usr/local/bin/ninja-locked)
-fi
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d /tmp/zerotee-xdg.XXXXXX)}
 chmod 0700 "$XDG_RUNTIME_DIR"
 # GStreamer's registry scan forks a helper per plugin file; under a sanitizer that child
