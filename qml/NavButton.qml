@@ -17,6 +17,8 @@ Button {
         color: control.current ? Theme.text : Theme.textDim
         font.pixelSize: Theme.fontBody
         font.bold: control.current
+        fontSizeMode: Text.HorizontalFit // "Recordings" in bold on a narrow rail: smaller, not cut
+        minimumPixelSize: Theme.fontSmall
         horizontalAlignment: Text.AlignHCenter
         verticalAlignment: Text.AlignVCenter
         elide: Text.ElideRight

@@ -108,7 +108,7 @@ void PanelController::attach(HeadlessService *service)
                               "to try again."),
                            str("warning"));
             });
-    sinceRefresh_.start();
+    clock_.start();
     refresh();
     refreshTimer_.start();
     emit workersChanged();
@@ -155,10 +155,9 @@ void PanelController::refresh()
     Supervisor *supervisor = service_ ? service_->supervisorIfUp() : nullptr;
     if (!supervisor)
         return;
-    const double interval = double(sinceRefresh_.restart()) / 1000.0;
     const QJsonObject status = supervisor->status();
     const QJsonArray workers = status.value(str("workers")).toArray();
-    workers_.update(workers, interval);
+    workers_.update(workers, clock_.elapsed());
     cameras_.update(status.value(str("cameras")).toArray());
     rtspMounts_.update(workers);
 

@@ -145,7 +145,7 @@ private:
     HeadlessService *service_ = nullptr;
     QTimer refreshTimer_;
     QTimer soonTimer_;
-    QElapsedTimer sinceRefresh_;
+    QElapsedTimer clock_; // since attach(): the time base of the frame rates
     QString bannerText_, bannerHint_, bannerLevel_;
     QString recordingsDir_;
     QVariantMap recorderOptions_;

@@ -138,20 +138,28 @@ WorkersModel::Row WorkersModel::rowFrom(const QJsonObject &w)
     return r;
 }
 
-void WorkersModel::update(const QJsonArray &workers, double intervalS)
+void WorkersModel::update(const QJsonArray &workers, qint64 nowMs)
 {
+    constexpr qint64 kMinRateIntervalMs = 900;
     QList<Row> rows;
-    QHash<QString, qint64> frames;
+    QHash<QString, RateSample> rates;
     for (const QJsonValue &value : workers) {
         Row r = rowFrom(value.toObject());
-        frames.insert(r.name, r.frames);
-        auto last = lastFrames_.constFind(r.name);
-        if (last != lastFrames_.constEnd() && intervalS > 0 && r.frames >= *last &&
-            r.state == u"running")
-            r.fps = std::round(double(r.frames - *last) / intervalS * 10.0) / 10.0;
+        RateSample sample = rates_.value(r.name, RateSample{r.frames, nowMs, 0});
+        if (r.state != u"running" || r.frames < sample.frames) {
+            sample = RateSample{r.frames, nowMs, 0}; // restarted: count again from here
+        } else if (nowMs - sample.atMs >= kMinRateIntervalMs) {
+            sample.fps = std::round(double(r.frames - sample.frames) * 1000.0 /
+                                    double(nowMs - sample.atMs) * 10.0) /
+                         10.0;
+            sample.frames = r.frames;
+            sample.atMs = nowMs;
+        }
+        r.fps = sample.fps;
+        rates.insert(r.name, sample);
         rows << r;
     }
-    lastFrames_ = frames;
+    rates_ = rates;
 
     bool sameNames = rows.size() == rows_.size();
     for (qsizetype i = 0; sameNames && i < rows.size(); ++i)

@@ -47,9 +47,10 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
 
-    /// Replaces the rows with @p workers (objects of the status answer); @p intervalS since the
-    /// previous update turns frame counters into rates.
-    void update(const QJsonArray &workers, double intervalS);
+    /// Replaces the rows with @p workers (objects of the status answer) at @p nowMs (a monotonic
+    /// clock). Frame rates come from the frame counters over at least 0.9 s: refreshes right
+    /// after a state change come sooner, and a short interval would give a wild rate.
+    void update(const QJsonArray &workers, qint64 nowMs);
 
     int runningCount() const;
     /// Row of worker @p name, or -1.
@@ -70,8 +71,13 @@ private:
     };
     static Row rowFrom(const QJsonObject &worker);
 
+    struct RateSample {
+        qint64 frames = 0;
+        qint64 atMs = 0;
+        double fps = 0;
+    };
     QList<Row> rows_;
-    QHash<QString, qint64> lastFrames_;
+    QHash<QString, RateSample> rates_;
 };
 
 } // namespace zerotee

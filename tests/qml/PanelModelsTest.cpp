@@ -149,12 +149,16 @@ private slots:
                         {"segments", 3}};
         model.update({worker("rtsp", "rtsp", "running", 100, rtsp),
                       worker("recorder", "recorder", "running", 100, rec)},
-                     1.0);
+                     0);
         QCOMPARE(reset.count(), 1);
         QCOMPARE(model.rowCount(), 2);
+        model.update({worker("rtsp", "rtsp", "running", 115, rtsp),
+                      worker("recorder", "recorder", "running", 110, rec)},
+                     200); // too soon for a rate
+        QCOMPARE(model.data(model.index(0), WorkersModel::FpsRole).toDouble(), 0.0);
         model.update({worker("rtsp", "rtsp", "running", 130, rtsp),
                       worker("recorder", "recorder", "stopping", 115, rec)},
-                     1.0);
+                     1000);
         QCOMPARE(reset.count(), 1); // same workers: rows change in place
         QVERIFY(changed.count() >= 2);
         const QModelIndex r = model.index(0);
@@ -168,7 +172,7 @@ private slots:
         QCOMPARE(model.data(c, WorkersModel::ClientsRole).toInt(), -1);
         QCOMPARE(model.runningCount(), 1);
         QCOMPARE(model.stateOf("recorder"), "stopping");
-        model.update({worker("rtsp", "rtsp", "running", 160, rtsp)}, 1.0);
+        model.update({worker("rtsp", "rtsp", "running", 160, rtsp)}, 2000);
         QCOMPARE(reset.count(), 2);
         QCOMPARE(model.indexOf("recorder"), -1);
     }
@@ -178,7 +182,7 @@ private slots:
         WorkersModel model;
         model.update({worker("recorder", "recorder", "running", 1,
                              {{"file", "/rec/cam0/2024-01-01/cam0-100000.mkv.part"}})},
-                     1.0);
+                     0);
         QCOMPARE(model.data(model.index(0), WorkersModel::CurrentFileRole).toString(),
                  "cam0-100000.mkv.part");
     }
