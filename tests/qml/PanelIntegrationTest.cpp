@@ -245,6 +245,7 @@ fps = 15
         QTRY_COMPARE_WITH_TIMEOUT(
             panel_->controller()->workers()->stateOf(QStringLiteral("recorder")),
             QStringLiteral("running"), 5000);
+        QTest::qWait(2000); // two refreshes: frame rates on the cards
         screenshot(QStringLiteral("panel-workers-800x480.png"));
 
         tap(QStringLiteral("nav_live"));
