@@ -12,6 +12,10 @@ int main(int argc, char **argv)
 {
     gst_init(&argc, &argv);
     const bool panel = zerotee::PanelApp::wanted(argc, argv);
+    if (const char *problem = panel ? zerotee::PanelApp::missingDisplay() : nullptr) {
+        std::fprintf(stderr, "zerotee: %s\n", problem);
+        return 1;
+    }
     std::unique_ptr<QCoreApplication> app = panel ? zerotee::PanelApp::createApplication(argc, argv)
                                                   : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("zerotee"));

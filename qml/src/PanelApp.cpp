@@ -72,6 +72,18 @@ bool PanelApp::wanted(int argc, char **argv)
     return true;
 }
 
+const char *PanelApp::missingDisplay()
+{
+    // Without one of these Qt picks xcb, finds no X server and aborts the process.
+    if (!qEnvironmentVariableIsEmpty("DISPLAY") ||
+        !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
+        !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        return nullptr;
+    return "no display for the panel (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset): "
+           "run with --headless for the service alone, or set QT_QPA_PLATFORM=eglfs on a board "
+           "without a window system";
+}
+
 std::unique_ptr<QCoreApplication> PanelApp::createApplication(int &argc, char **argv)
 {
     if (!hasHardwareKeyboard() && qEnvironmentVariableIsEmpty("QT_IM_MODULE"))

@@ -36,6 +36,8 @@ public:
     /// True unless the arguments ask for --headless, --help or --version: then a
     /// QCoreApplication does.
     static bool wanted(int argc, char **argv);
+    /// Why the panel cannot open a window here (nullptr when it can): Qt would abort otherwise.
+    static const char *missingDisplay();
     /// The QGuiApplication for the panel, after what must precede it: the on-screen keyboard
     /// when there is no hardware keyboard, OpenGL for the scene graph (qml6glsink).
     static std::unique_ptr<QCoreApplication> createApplication(int &argc, char **argv);
