@@ -143,6 +143,7 @@ struct ZeroteeSrcPrivate {
     bool isVideo = false;
     GstVideoInfo videoInfo;
     bool discont = true;
+    GstClockTime lastVideoPts = GST_CLOCK_TIME_NONE; // of the last raw video frame pushed
     bool everConnected = false;
     uint64_t nextConnectNs = 0;
     bool warnedUnreachable = false;
@@ -384,6 +385,7 @@ static gboolean zerotee_src_start(GstBaseSrc *basesrc)
         return FALSE;
     }
     priv->discont = true;
+    priv->lastVideoPts = GST_CLOCK_TIME_NONE;
     priv->everConnected = false;
     priv->nextConnectNs = 0;
     priv->warnedUnreachable = false;
@@ -651,6 +653,20 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
             pts = clockTime - base;
         }
     }
+    // Raw frames less than 1 ms apart (a source that stalled and then delivered its backlog at
+    // once, stamped on arrival) would share a millisecond in a muxer's timeline and be
+    // rejected as non-increasing. One frame per millisecond is kept; dropping raw frames
+    // before an encoder costs nothing else. A step back of a second or more is a new
+    // timeline (a restarted producer) and passes.
+    if (priv->isVideo && GST_CLOCK_TIME_IS_VALID(pts) &&
+        GST_CLOCK_TIME_IS_VALID(priv->lastVideoPts) && pts < priv->lastVideoPts + GST_MSECOND &&
+        pts + GST_SECOND > priv->lastVideoPts) {
+        GST_DEBUG_OBJECT(self, "frame %" G_GUINT64_FORMAT " less than 1 ms after the last: skipped",
+                         frame.sequence);
+        return nullptr;
+    }
+    if (priv->isVideo)
+        priv->lastVideoPts = pts;
     const zerotee::ImportedBuffer &imported = *it->second;
     uint64_t payload = std::min(frame.payloadSize, imported.capacity());
     GstBuffer *buffer =
