@@ -286,6 +286,7 @@ CommandLine parseCommandLine(const QStringList &arguments)
         c.workers << WorkerConfig{
             QStringLiteral("ai"), QStringLiteral("ai"), camera.name, true, {}};
 
+    HardwareProfile::applyWorkerElements(c.profileElements, &c);
     ConfigErrors errors = validateConfig(c);
     if (!errors.ok())
         return failWith(

@@ -423,35 +423,36 @@ ConfigErrors HardwareProfile::applyUnder(const QString &userText, const QString 
         }
     }
 
-    // Workers: encoder (recorder, RTSP) and scaler (RTSP) unless set, or passed through encoded.
-    if (toml::array *workers = root["worker"].as_array()) {
-        for (toml::node &node : *workers) {
-            toml::table *worker = node.as_table();
-            if (!worker)
-                continue;
-            const std::string kind = (*worker)["kind"].value_or(std::string());
-            QStringList roles;
-            if (kind == "recorder")
-                roles = {QStringLiteral("encoder")};
-            else if (kind == "rtsp")
-                roles = {QStringLiteral("encoder"), QStringLiteral("scaler")};
-            if (!worker->contains("options"))
-                worker->insert("options", toml::table{});
-            toml::table *options = (*worker)["options"].as_table();
-            if (!options || (*options)["encoded"].value_or(false))
-                continue;
-            for (const QString &role : roles)
-                if (chosen.contains(role))
-                    options->insert(utf8(role), utf8(chosen.value(role)));
-        }
-    }
-
     std::ostringstream merged;
     merged << root;
     const QString origin = userText.isEmpty()
                                ? QStringLiteral("profile %1").arg(name_)
                                : QStringLiteral("%1 over profile %2").arg(userOrigin, name_);
-    return parseConfig(QString::fromStdString(merged.str()), origin, config);
+    errors = parseConfig(QString::fromStdString(merged.str()), origin, config);
+    if (errors.ok()) {
+        config->profileElements = chosen;
+        applyWorkerElements(chosen, config);
+    }
+    return errors;
+}
+
+void HardwareProfile::applyWorkerElements(const QMap<QString, QString> &chosen,
+                                          SupervisorConfig *config)
+{
+    // Encoder (recorder, RTSP) and scaler (RTSP) unless the worker sets its own, or passes an
+    // encoded stream through.
+    for (WorkerConfig &worker : config->workers) {
+        QStringList roles;
+        if (worker.kind == QStringLiteral("recorder"))
+            roles = {QStringLiteral("encoder")};
+        else if (worker.kind == QStringLiteral("rtsp"))
+            roles = {QStringLiteral("encoder"), QStringLiteral("scaler")};
+        if (worker.options.value(QStringLiteral("encoded")).toBool())
+            continue;
+        for (const QString &role : roles)
+            if (chosen.contains(role) && !worker.options.contains(role))
+                worker.options.insert(role, chosen.value(role));
+    }
 }
 
 } // namespace zerotee

@@ -41,6 +41,9 @@ struct ProfileSuggestion {
 /// Thread context: a value type. fromSystem()/registryElements() need gst_init.
 class HardwareProfile {
 public:
+    /// Gives every recorder and RTSP worker of @p config the profile's encoder (and scaler)
+    /// unless it names its own: for workers from the file and those added by flags alike.
+    static void applyWorkerElements(const QMap<QString, QString> &chosen, SupervisorConfig *config);
     /// Reads and checks a profile file; false with @p error naming the file and key.
     static bool load(const QString &path, HardwareProfile *profile, QString *error);
     /// Parses profile text (@p origin names it in errors).

@@ -3,6 +3,7 @@
 #include <QList>
 #include <QString>
 #include <QStringList>
+#include <QMap>
 #include <QVariantMap>
 
 namespace zerotee {
@@ -53,6 +54,9 @@ struct SupervisorConfig {
     QString logLevel = QStringLiteral("info");
     /// Hardware profile merged under this configuration (HardwareProfile); empty = none.
     QString profile;
+    /// Elements the profile chose from the registry (encoder, scaler, converter); workers added
+    /// later (command-line flags, the control API) get them too (HardwareProfile).
+    QMap<QString, QString> profileElements;
     /// Extra directories searched for worker executables.
     QStringList workerPath;
     HttpConfig http;

@@ -298,6 +298,20 @@ private slots:
         QCOMPARE(c.config.cameras.first().width, 1280);
         QCOMPARE(c.config.cameras.first().converter, QStringLiteral("videoconvert ! videoscale"));
 
+        // Workers added by flags get the profile's elements like those in a file.
+        c = parseCommandLine({QStringLiteral("zerotee"), QStringLiteral("--profile"),
+                              QStringLiteral("pc"), QStringLiteral("--source"),
+                              QStringLiteral("test"), QStringLiteral("--record"),
+                              QStringLiteral("/tmp/rec"), QStringLiteral("--rtsp")});
+        QVERIFY2(!c.exitNow, qPrintable(c.message));
+        QCOMPARE(c.config.workers.size(), 2);
+        for (const WorkerConfig &w : c.config.workers) {
+            QVERIFY2(!w.options.value(QStringLiteral("encoder")).toString().isEmpty(),
+                     qPrintable(w.name));
+            QCOMPARE(w.options.value(QStringLiteral("encoder")).toString(),
+                     c.config.profileElements.value(QStringLiteral("encoder")));
+        }
+
         // The configuration key does the same; --profile overrides it.
         QTemporaryDir dir;
         QFile file(dir.filePath(QStringLiteral("z.toml")));
