@@ -653,15 +653,19 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
             pts = clockTime - base;
         }
     }
-    // Raw frames less than 1 ms apart (a source that stalled and then delivered its backlog at
-    // once, stamped on arrival) would share a millisecond in a muxer's timeline and be
-    // rejected as non-increasing. One frame per millisecond is kept; dropping raw frames
-    // before an encoder costs nothing else. A step back of a second or more is a new
-    // timeline (a restarted producer) and passes.
+    // A source that stalled and then delivered its backlog at once, stamped on arrival, gives
+    // raw frames closer together than the stream's frame rate allows; encoders and muxers then
+    // produce equal or reversed timestamps, which players reject. Such frames (closer than half
+    // a frame duration, or 1 ms when the duration is unknown) are skipped; dropping raw frames
+    // before an encoder costs nothing else. A step back of a second or more is a new timeline
+    // (a restarted producer) and passes.
+    const GstClockTime minimumGap = frame.durationNs != wire::kNoTimestamp && frame.durationNs > 0
+                                        ? std::max<GstClockTime>(frame.durationNs / 2, GST_MSECOND)
+                                        : GST_MSECOND;
     if (priv->isVideo && GST_CLOCK_TIME_IS_VALID(pts) &&
-        GST_CLOCK_TIME_IS_VALID(priv->lastVideoPts) && pts < priv->lastVideoPts + GST_MSECOND &&
+        GST_CLOCK_TIME_IS_VALID(priv->lastVideoPts) && pts < priv->lastVideoPts + minimumGap &&
         pts + GST_SECOND > priv->lastVideoPts) {
-        GST_DEBUG_OBJECT(self, "frame %" G_GUINT64_FORMAT " less than 1 ms after the last: skipped",
+        GST_DEBUG_OBJECT(self, "frame %" G_GUINT64_FORMAT " too close to the last one: skipped",
                          frame.sequence);
         return nullptr;
     }
