@@ -1,9 +1,9 @@
 #pragma once
 
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
-#include <QMap>
 #include <QVariantMap>
 
 namespace zerotee {
