@@ -18,20 +18,6 @@
 #include <thread>
 #include <unistd.h>
 
-// AddressSanitizer's quarantine keeps freed memory resident, so RSS grows without any leak;
-// under ASan, LeakSanitizer checks leaks exactly instead of this RSS bound.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kRssIsMeaningful = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kRssIsMeaningful = false;
-#else
-constexpr bool kRssIsMeaningful = true;
-#endif
-#else
-constexpr bool kRssIsMeaningful = true;
-#endif
-
 using namespace std::chrono_literals;
 using namespace zerotee::test;
 
