@@ -26,6 +26,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "FuzzSupport.h"
+
 using namespace zerotee;
 
 namespace {
@@ -40,10 +42,7 @@ Environment *environment = nullptr;
 
 void requireOrTrap(bool condition, const char *what)
 {
-    if (!condition) {
-        fprintf(stderr, "FuzzConfigLoader: %s\n", what);
-        __builtin_trap();
-    }
+    fuzz::requireOrTrap(condition, "FuzzConfigLoader", what);
 }
 
 bool sameConfig(const SupervisorConfig &a, const SupervisorConfig &b)

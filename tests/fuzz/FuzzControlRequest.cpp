@@ -32,6 +32,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "FuzzSupport.h"
+
 using namespace zerotee;
 
 namespace {
@@ -47,10 +49,7 @@ Environment *environment = nullptr;
 
 void requireOrTrap(bool condition, const char *what)
 {
-    if (!condition) {
-        fprintf(stderr, "FuzzControlRequest: %s\n", what);
-        __builtin_trap();
-    }
+    fuzz::requireOrTrap(condition, "FuzzControlRequest", what);
 }
 
 void makeEmptyExecutable(const QString &path)
