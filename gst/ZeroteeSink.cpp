@@ -444,6 +444,7 @@ static gboolean zerotee_sink_start(GstBaseSink *basesink)
     if (listenSocket) {
         raw->loop = std::make_unique<zerotee::PublisherPollLoop>(
             raw->publisher(), std::move(listenSocket), raw->mutex());
+        raw->loop->setQuietWhileStreaming(true); // render reads every client before publishing
         raw->bus->setWakeHandler([raw] { raw->loop->wakeup(); });
         raw->ioThread = std::thread(zerotee_sink_io_thread, self, raw);
         GST_INFO_OBJECT(self, "listening on %s", s.socketPath.c_str());
@@ -777,6 +778,8 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
     if (shared)
         gst_buffer_unref(shared);
     unrefAll(unrefs);
+    if (rt->loop)
+        rt->loop->notePublished(zerotee::monotonicNowNs());
     if (wake)
         rt->bus->wake();
     zerotee_sink_push_keyframe_request(self, rt);

@@ -116,7 +116,8 @@ std::vector<FramePublisher::PollItem> FramePublisher::pollItems() const
     std::vector<PollItem> items;
     items.reserve(clients_.size());
     for (const auto &client : clients_)
-        items.push_back({client->channel.fd(), client->id, client->channel.hasPending()});
+        items.push_back(
+            {client->channel.fd(), client->id, client->channel.hasPending(), client->admitted});
     return items;
 }
 

@@ -127,6 +127,7 @@ public:
         int fd;
         ClientId client;
         bool wantWrite;
+        bool admitted; // past its hello: only releases and requests are left to read
     };
 
     FramePublisher(Options options, Callbacks callbacks);

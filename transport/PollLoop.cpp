@@ -1,5 +1,7 @@
 #include "PollLoop.h"
 
+#include "UnixSocket.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <poll.h>
@@ -24,18 +26,41 @@ void PublisherPollLoop::wakeup()
     [[maybe_unused]] ssize_t ret = ::write(wakeup_.get(), &one, sizeof(one));
 }
 
+void PublisherPollLoop::notePublished(uint64_t monotonicNs)
+{
+    // Two frame intervals (at most 250 ms) from now: a late frame does not end quiet reading.
+    constexpr uint64_t kMaxIntervalNs = 250'000'000;
+    uint64_t previous = lastPublishNs_.exchange(monotonicNs);
+    uint64_t quietUntil = 0;
+    if (previous != 0 && monotonicNs > previous)
+        quietUntil = monotonicNs + 2 * std::min(monotonicNs - previous, kMaxIntervalNs);
+    quietUntilNs_.store(quietUntil);
+}
+
+uint64_t PublisherPollLoop::quietUntilNs(uint64_t nowNs) const
+{
+    uint64_t until = quietUntilNs_.load();
+    return quietWhileStreaming_ && until > nowNs ? until : 0;
+}
+
 int PublisherPollLoop::runOnce(int maxTimeoutMs)
 {
     using Clock = FramePublisher::Clock;
     std::vector<pollfd> fds;
     std::vector<FramePublisher::ClientId> ids;
     int timeoutMs = maxTimeoutMs;
+    // Decided once per wait: a quiet wait lasts until something else wakes the loop, at most
+    // the lease deadline or maxTimeoutMs; the next wait polls releases again if frames stopped.
+    const bool quiet = quietUntilNs(monotonicNowNs()) != 0;
     {
         std::lock_guard lock(mutex_);
         fds.push_back({wakeup_.get(), POLLIN, 0});
         fds.push_back({listen_.get(), POLLIN, 0});
         for (const auto &item : publisher_.pollItems()) {
-            fds.push_back({item.fd, short(POLLIN | (item.wantWrite ? POLLOUT : 0)), 0});
+            short events = (quiet && item.admitted) ? 0 : POLLIN; // hang-ups are always seen
+            if (item.wantWrite)
+                events |= POLLOUT;
+            fds.push_back({item.fd, events, 0});
             ids.push_back(item.client);
         }
         Clock::time_point deadline = publisher_.nextDeadline();
@@ -63,8 +88,9 @@ int PublisherPollLoop::runOnce(int maxTimeoutMs)
     for (size_t i = 2; i < fds.size(); ++i) {
         FramePublisher::ClientId id = ids[i - 2];
         short revents = fds[i].revents;
-        // Read first: a peer's last messages (releases, goodbye) may precede its hang-up.
-        if (revents & (POLLIN | POLLHUP | POLLERR))
+        // Read first: a peer's last messages (releases, goodbye) may precede its hang-up. A
+        // quiet wait reads everyone, so no deadline is judged on releases left unread.
+        if (quiet || (revents & (POLLIN | POLLHUP | POLLERR)))
             publisher_.handleReadable(id, now);
         if (revents & POLLOUT)
             publisher_.handleWritable(id, now);

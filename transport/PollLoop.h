@@ -3,6 +3,8 @@
 #include "FramePublisher.h"
 #include "UniqueFd.h"
 
+#include <atomic>
+#include <cstdint>
 #include <mutex>
 
 namespace zerotee {
@@ -27,11 +29,28 @@ public:
     /// Interrupts a runOnce() in progress, e.g. after a publish left output pending.
     void wakeup();
 
+    /// Quiet reading, for hosts whose publishing thread reads every client's pending messages
+    /// itself before each publish (zeroteesink's render does). While frames keep coming, the
+    /// loop then stops waking for consumers' releases, which arrive N times per frame and
+    /// would each wake this thread in the middle of the consumers' own wake-ups (the latency
+    /// tail on a 2-core machine). Hang-ups, new connections, hellos, pending output and lease
+    /// deadlines still wake it, and it reads every client before judging a deadline. When no
+    /// frame came for two frame intervals, it polls for releases again.
+    void setQuietWhileStreaming(bool enabled) { quietWhileStreaming_ = enabled; }
+    /// Called (any thread) right after each publish.
+    void notePublished(uint64_t monotonicNs);
+
 private:
+    /// Until when (CLOCK_MONOTONIC ns) releases are left to the publishing thread; 0 = not.
+    uint64_t quietUntilNs(uint64_t nowNs) const;
+
     FramePublisher &publisher_;
     UniqueFd listen_;
     UniqueFd wakeup_;
     std::mutex &mutex_;
+    bool quietWhileStreaming_ = false;
+    std::atomic<uint64_t> lastPublishNs_{0};
+    std::atomic<uint64_t> quietUntilNs_{0};
 };
 
 } // namespace zerotee

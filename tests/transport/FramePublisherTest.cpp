@@ -413,17 +413,20 @@ TEST(FramePublisher, ThousandAttachDetachCyclesLeaveNoFds)
 
 namespace {
 
-// A producer publishing 30 fps from a ring of memfds, with the I/O on its own thread.
+// A producer publishing 30 fps from a ring of memfds, with the I/O on its own thread. Quiet:
+// like zeroteesink, the capture thread reads every client before each publish and the I/O
+// thread leaves releases to it while frames flow (PublisherPollLoop::setQuietWhileStreaming).
 class LiveProducer {
 public:
-    LiveProducer(const std::string &path, FramePublisher::Options options)
-        : publisher_(options, callbacks())
+    LiveProducer(const std::string &path, FramePublisher::Options options, bool quiet = false)
+        : publisher_(options, callbacks()), quiet_(quiet)
     {
         int error = 0;
         UniqueFd listen = listenUnixSocket(path, &error);
         if (!listen)
             throw std::runtime_error("listen: " + std::to_string(error));
         loop_ = std::make_unique<PublisherPollLoop>(publisher_, std::move(listen), mutex_);
+        loop_->setQuietWhileStreaming(quiet_);
         publisher_.setCaps("video/x-raw, format=(string)GRAY8, width=(int)64, height=(int)64");
         for (int i = 0; i < 16; ++i) {
             memfds_.push_back(makeMemfd(4096, uint8_t(i)));
@@ -479,6 +482,9 @@ private:
             auto start = Clock::now();
             {
                 std::lock_guard lock(mutex_);
+                if (quiet_)
+                    for (const FramePublisher::PollItem &item : publisher_.pollItems())
+                        publisher_.handleReadable(item.client, start);
                 if (free_.empty()) {
                     stalls_++;
                     continue;
@@ -493,6 +499,8 @@ private:
                     free_.push_back(id);
                 published_++;
             }
+            if (quiet_)
+                loop_->notePublished(monotonicNowNs());
             loop_->wakeup();
             auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
             if (took.count() > worstUs_)
@@ -502,6 +510,7 @@ private:
 
     std::mutex mutex_;
     FramePublisher publisher_;
+    const bool quiet_;
     std::unique_ptr<PublisherPollLoop> loop_;
     std::vector<UniqueFd> memfds_;
     std::deque<uint32_t> free_;
@@ -568,10 +577,15 @@ int runChildRole(const std::string &role, int argc, char **argv)
     return 0;
 }
 
-TEST(FramePublisherProcesses, SigkilledConsumerIsReclaimedAtOnce)
+// Both I/O modes: the poll loop reading every release, and quiet reading while streaming.
+class FramePublisherProcesses : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(IoModes, FramePublisherProcesses, ::testing::Values(false, true),
+                         [](const auto &param) { return param.param ? "Quiet" : "PollsReleases"; });
+
+TEST_P(FramePublisherProcesses, SigkilledConsumerIsReclaimedAtOnce)
 {
     TempDir dir;
-    LiveProducer producer(dir.file("bus.sock"), {.leaseTimeout = 5000ms});
+    LiveProducer producer(dir.file("bus.sock"), {.leaseTimeout = 5000ms}, GetParam());
     ChildProcess victim("consume", {dir.file("bus.sock"), "30"});
     ChildProcess survivor("consume", {dir.file("bus.sock"), "30"});
     ASSERT_TRUE(victim.waitForOutput("frame", 5s));
@@ -590,10 +604,10 @@ TEST(FramePublisherProcesses, SigkilledConsumerIsReclaimedAtOnce)
     EXPECT_EQ(producer.stalls(), 0u);
 }
 
-TEST(FramePublisherProcesses, StoppedConsumerIsEvictedOthersKeepFullRateAndItReconnects)
+TEST_P(FramePublisherProcesses, StoppedConsumerIsEvictedOthersKeepFullRateAndItReconnects)
 {
     TempDir dir;
-    LiveProducer producer(dir.file("bus.sock"), {.leaseTimeout = 1000ms});
+    LiveProducer producer(dir.file("bus.sock"), {.leaseTimeout = 1000ms}, GetParam());
     ChildProcess stopped("consume", {dir.file("bus.sock"), "30"});
     ChildProcess a("consume", {dir.file("bus.sock"), "30"});
     ChildProcess b("consume", {dir.file("bus.sock"), "30"});
