@@ -13,7 +13,12 @@
 #                          [--sizes "1920x1080 3840x2160"] [--consumers "1 4 16"]
 #                          [--transports "shm zerotee"] [--latency-window S] [--no-latency]
 #                          [--no-matrix] [--idle-wait S] [--keep DIR] [--realtime PRIO]
-# The latency run waits (at most --idle-wait, default 60 s) for the machine to go idle first.
+#                          [--pause-damon]
+# The latency run waits (at most --idle-wait, default 60 s) for the machine to go idle first,
+# and also measures the machine's own floor (zerotee-bench-wakefloor: the same message pattern
+# between processes, without frames or GStreamer). --pause-damon (root): a virtual machine's
+# DAMON memory-reclaim thread (kdamond) runs 1-2 ms non-preemptible bursts every 0.5 s that
+# delay every process on that CPU; this turns it off for the latency run and back on after.
 # Environment: ZEROTEE_BUILD (build dir, default <repo>/build), ZT_SINK_PROPS / ZT_SRC_PROPS
 # (extra zeroteesink / zeroteesrc properties, e.g. "lease-timeout=500" / "policy=latest"),
 # ZT_RESERVE / ZT_QUOTA (default 4 / 2: zeroteesink gets pool-size=RESERVE+QUOTA*N quota=QUOTA),
@@ -24,6 +29,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD=${ZEROTEE_BUILD:-$HERE/../build}
 PRODUCER=$BUILD/bench/zerotee-bench-producer
 CONSUMER=$BUILD/bench/zerotee-bench-consumer
+WAKEFLOOR=$BUILD/bench/zerotee-bench-wakefloor
 export GST_PLUGIN_PATH=${GST_PLUGIN_PATH:-$BUILD/gst}
 export GST_DEBUG_NO_COLOR=1
 
@@ -40,6 +46,7 @@ DO_MATRIX=1
 KEEP=""
 IDLE_WAIT=60
 RT_PRIO="" # --realtime PRIO: producer and consumers of both transports run SCHED_FIFO
+PAUSE_DAMON=0
 ZT_RESERVE=${ZT_RESERVE:-4}
 ZT_QUOTA=${ZT_QUOTA:-2}
 
@@ -59,6 +66,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=$2; shift ;;
     --idle-wait) IDLE_WAIT=$2; shift ;;
     --realtime) RT_PRIO=$2; shift ;;
+    --pause-damon) PAUSE_DAMON=1 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "framebus.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -72,7 +80,7 @@ if [ -n "$RT_PRIO" ]; then
     chrt -f "$RT_PRIO" true || { echo "framebus.sh: --realtime needs CAP_SYS_NICE" >&2; exit 1; }
     PREFIX=(chrt -f "$RT_PRIO")
 fi
-for b in "$PRODUCER" "$CONSUMER"; do
+for b in "$PRODUCER" "$CONSUMER" "$WAKEFLOOR"; do
     [ -x "$b" ] || { echo "framebus.sh: $b missing; build first (ninja -C $BUILD)" >&2; exit 1; }
 done
 case " $TRANSPORTS " in *" zerotee "*)
@@ -96,6 +104,22 @@ cleanup() {
     PIDS=()
     if [ -n "$KEEP" ]; then mkdir -p "$KEEP" && cp -r "$WORK"/. "$KEEP"/; fi
     rm -rf "$WORK"
+    resume_damon
+}
+
+# DAMON kdamonds this script turned off (--pause-damon), to turn back on at exit.
+PAUSED_DAMON=()
+pause_damon() {
+    local state
+    for state in /sys/kernel/mm/damon/admin/kdamonds/*/state; do
+        [ -w "$state" ] && [ "$(cat "$state")" = on ] || continue
+        echo off >"$state" && PAUSED_DAMON+=("$state") && echo "  (paused DAMON: $state)" >&2
+    done
+}
+resume_damon() {
+    local state
+    for state in "${PAUSED_DAMON[@]}"; do echo on >"$state" || echo "framebus.sh: could not turn $state back on" >&2; done
+    PAUSED_DAMON=()
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -250,17 +274,23 @@ if [ "$DO_MATRIX" = 1 ]; then
     done
 fi
 if [ "$DO_LATENCY" = 1 ]; then
+    [ "$PAUSE_DAMON" = 1 ] && pause_damon
     for rep in $(seq 1 "$REPEAT"); do
         for tr in $TRANSPORTS; do
             wait_idle "$IDLE_WAIT"
             run_one latency 1920x1080 4 "$tr" "$rep" "$LAT_WINDOW"
         done
+        wait_idle "$IDLE_WAIT"
+        "${PREFIX[@]}" "$WAKEFLOOR" --consumers 4 --fps "$FPS" --seconds "$LAT_WINDOW" >>"$WORK/floor.jsonl"
+        echo "  latency floor rep $rep: $(tail -1 "$WORK/floor.jsonl")" >&2
     done
+    resume_damon
 fi
 
-python3 - "$RESULTS" "$WINDOW" "$LAT_WINDOW" "$REPEAT" "$(nproc)" <<'EOF'
-import json, sys, statistics
+python3 - "$RESULTS" "$WINDOW" "$LAT_WINDOW" "$REPEAT" "$(nproc)" "$WORK/floor.jsonl" "$PAUSE_DAMON" <<'EOF'
+import json, os, sys, statistics
 recs = [json.loads(l) for l in open(sys.argv[1])]
+floors = [json.loads(l) for l in open(sys.argv[6])] if os.path.exists(sys.argv[6]) else []
 window, lat_window, repeat = sys.argv[2], sys.argv[3], int(sys.argv[4])
 med = statistics.median
 
@@ -346,6 +376,14 @@ print("\n## framebus results (window %s s, latency window %s s, %d repeat%s; med
     window, lat_window, repeat, "" if repeat == 1 else "s"))
 table("matrix", "CPU, copies, latency, drops")
 table("latency", "Latency run: 4 consumers, 1920x1080 NV12 30 fps (pooled over all consumers' frames)")
+if floors:
+    print("- the machine's floor (zerotee-bench-wakefloor: 4 consumer processes, a 16-byte message out "
+          "and a 28-byte answer back per frame, no frames, no GStreamer), medians over %d run%s: "
+          "latency p50 / p99 / max **%.0f / %.0f / %.0f µs**" % (
+              len(floors), "" if len(floors) == 1 else "s", med([f["p50_us"] for f in floors]),
+              med([f["p99_us"] for f in floors]), med([f["max_us"] for f in floors])))
+if sys.argv[7] == "1":
+    print("- DAMON (kdamond) was paused for the latency run (--pause-damon)")
 print("\n\"other load\": CPU the rest of the machine used during the window (/proc/stat busy minus the "
       "benchmark's processes), %% of one core, of %d%%. Load average at each window's start: " % (100 * int(sys.argv[5])) + ", ".join(
     "%s/%s/%d/%s %.2f" % (r["label"], r["size"], r["n"], r["transport"], r["load"]) for r in recs))
