@@ -4,7 +4,7 @@
 
 namespace zerotee {
 
-CamerasModel::CamerasModel(QObject *parent) : QAbstractListModel(parent) {}
+CamerasModel::CamerasModel(QObject *parent) : KeyedRowsModel(parent) {}
 
 int CamerasModel::rowCount(const QModelIndex &parent) const
 {
@@ -85,22 +85,8 @@ void CamerasModel::update(const QJsonArray &cameras)
         }
         rows << r;
     }
-    bool sameNames = rows.size() == rows_.size();
-    for (qsizetype i = 0; sameNames && i < rows.size(); ++i)
-        sameNames = rows[i].name == rows_[i].name;
-    if (!sameNames) {
-        beginResetModel();
-        rows_ = rows;
-        endResetModel();
+    if (replaceRows(rows_, rows, [](const Row &r) { return r.name; }) == RowsChange::Reset)
         emit countChanged();
-        return;
-    }
-    for (qsizetype i = 0; i < rows.size(); ++i) {
-        if (rows[i] == rows_[i])
-            continue;
-        rows_[i] = rows[i];
-        emit dataChanged(index(int(i)), index(int(i)));
-    }
 }
 
 void CamerasModel::setPreview(const QString &camera, const QString &state, const QString &error,

@@ -1,6 +1,7 @@
 #pragma once
 
-#include <QAbstractListModel>
+#include "KeyedRowsModel.h"
+
 #include <QJsonArray>
 #include <QtQml/qqmlregistration.h>
 
@@ -10,7 +11,7 @@ namespace zerotee {
 /// PreviewController. One row per configured camera, in configuration order.
 ///
 /// Thread context: thread-bound to the main thread.
-class CamerasModel : public QAbstractListModel {
+class CamerasModel : public KeyedRowsModel {
     Q_OBJECT
     QML_ELEMENT
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)

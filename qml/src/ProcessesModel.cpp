@@ -2,7 +2,7 @@
 
 namespace zerotee {
 
-ProcessesModel::ProcessesModel(QObject *parent) : QAbstractListModel(parent) {}
+ProcessesModel::ProcessesModel(QObject *parent) : KeyedRowsModel(parent) {}
 
 int ProcessesModel::rowCount(const QModelIndex &parent) const
 {
@@ -34,20 +34,8 @@ QVariant ProcessesModel::data(const QModelIndex &index, int role) const
 
 void ProcessesModel::setProcesses(const QList<Process> &processes)
 {
-    if (processes == rows_)
-        return;
-    bool sameNames = processes.size() == rows_.size();
-    for (qsizetype i = 0; sameNames && i < processes.size(); ++i)
-        sameNames = processes[i].name == rows_[i].name;
-    if (!sameNames) {
-        beginResetModel();
-        rows_ = processes;
-        endResetModel();
+    if (replaceRows(rows_, processes, [](const Process &p) { return p.name; }) == RowsChange::Reset)
         emit countChanged();
-        return;
-    }
-    rows_ = processes;
-    emit dataChanged(index(0), index(int(rows_.size()) - 1));
 }
 
 } // namespace zerotee

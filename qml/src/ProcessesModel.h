@@ -1,6 +1,7 @@
 #pragma once
 
-#include <QAbstractListModel>
+#include "KeyedRowsModel.h"
+
 #include <QtQml/qqmlregistration.h>
 
 namespace zerotee {
@@ -9,7 +10,7 @@ namespace zerotee {
 /// and every worker that runs.
 ///
 /// Thread context: thread-bound to the main thread.
-class ProcessesModel : public QAbstractListModel {
+class ProcessesModel : public KeyedRowsModel {
     Q_OBJECT
     QML_ELEMENT
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)

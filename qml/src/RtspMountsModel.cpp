@@ -8,7 +8,7 @@
 namespace zerotee {
 
 RtspMountsModel::RtspMountsModel(QObject *parent)
-    : QAbstractListModel(parent), address_(primaryAddress())
+    : KeyedRowsModel(parent), address_(primaryAddress())
 {
 }
 
@@ -97,20 +97,9 @@ void RtspMountsModel::update(const QJsonArray &workers)
             rows << r;
         }
     }
-    if (rows == rows_)
-        return;
-    bool sameKeys = rows.size() == rows_.size();
-    for (qsizetype i = 0; sameKeys && i < rows.size(); ++i)
-        sameKeys = rows[i].url == rows_[i].url;
-    if (!sameKeys) {
-        beginResetModel();
-        rows_ = rows;
-        endResetModel();
-    } else {
-        rows_ = rows;
-        emit dataChanged(index(0), index(int(rows_.size()) - 1));
-    }
-    emit countChanged();
+    // totalClients (NOTIFY countChanged) may move with any row.
+    if (replaceRows(rows_, rows, [](const Row &r) { return r.url; }) != RowsChange::None)
+        emit countChanged();
 }
 
 int RtspMountsModel::totalClients() const

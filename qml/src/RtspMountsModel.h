@@ -1,6 +1,7 @@
 #pragma once
 
-#include <QAbstractListModel>
+#include "KeyedRowsModel.h"
+
 #include <QJsonArray>
 #include <QtQml/qqmlregistration.h>
 
@@ -11,7 +12,7 @@ namespace zerotee {
 /// worker reports its mounts every second.
 ///
 /// Thread context: thread-bound to the main thread.
-class RtspMountsModel : public QAbstractListModel {
+class RtspMountsModel : public KeyedRowsModel {
     Q_OBJECT
     QML_ELEMENT
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)

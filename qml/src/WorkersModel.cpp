@@ -8,7 +8,7 @@
 
 namespace zerotee {
 
-WorkersModel::WorkersModel(QObject *parent) : QAbstractListModel(parent) {}
+WorkersModel::WorkersModel(QObject *parent) : KeyedRowsModel(parent) {}
 
 int WorkersModel::rowCount(const QModelIndex &parent) const
 {
@@ -161,25 +161,9 @@ void WorkersModel::update(const QJsonArray &workers, qint64 nowMs)
     }
     rates_ = rates;
 
-    bool sameNames = rows.size() == rows_.size();
-    for (qsizetype i = 0; sameNames && i < rows.size(); ++i)
-        sameNames = rows[i].name == rows_[i].name;
-    if (!sameNames) {
-        beginResetModel();
-        rows_ = rows;
-        endResetModel();
-        emit countChanged();
-        return;
-    }
-    bool runningChanged = false;
-    for (qsizetype i = 0; i < rows.size(); ++i) {
-        if (rows[i] == rows_[i])
-            continue;
-        runningChanged |= rows[i].state != rows_[i].state;
-        rows_[i] = rows[i];
-        emit dataChanged(index(int(i)), index(int(i)));
-    }
-    if (runningChanged)
+    const int runningBefore = runningCount();
+    if (replaceRows(rows_, rows, [](const Row &r) { return r.name; }) == RowsChange::Reset ||
+        runningCount() != runningBefore)
         emit countChanged();
 }
 

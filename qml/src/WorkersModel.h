@@ -1,6 +1,7 @@
 #pragma once
 
-#include <QAbstractListModel>
+#include "KeyedRowsModel.h"
+
 #include <QHash>
 #include <QJsonArray>
 #include <QtQml/qqmlregistration.h>
@@ -12,7 +13,7 @@ namespace zerotee {
 /// same answer zeroteectl prints), so the panel shows what every other client sees.
 ///
 /// Thread context: thread-bound to the main thread.
-class WorkersModel : public QAbstractListModel {
+class WorkersModel : public KeyedRowsModel {
     Q_OBJECT
     QML_ELEMENT
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
