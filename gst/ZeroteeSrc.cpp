@@ -656,11 +656,18 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
     // A source that stalled and then delivered its backlog at once, stamped on arrival, gives
     // raw frames closer together than the stream's frame rate allows; encoders and muxers then
     // produce equal or reversed timestamps, which players reject. Such frames (closer than half
-    // a frame duration, or 1 ms when the duration is unknown) are skipped; dropping raw frames
-    // before an encoder costs nothing else. A step back of a second or more is a new timeline
-    // (a restarted producer) and passes.
-    const GstClockTime minimumGap = frame.durationNs != wire::kNoTimestamp && frame.durationNs > 0
-                                        ? std::max<GstClockTime>(frame.durationNs / 2, GST_MSECOND)
+    // a frame duration: the frame's own, else the caps' frame rate, else 1 ms) are skipped;
+    // dropping raw frames before an encoder costs nothing else. A step back of a second or more
+    // is a new timeline (a restarted producer) and passes.
+    GstClockTime frameDuration = GST_CLOCK_TIME_NONE;
+    if (frame.durationNs != wire::kNoTimestamp && frame.durationNs > 0)
+        frameDuration = frame.durationNs;
+    else if (priv->isVideo && GST_VIDEO_INFO_FPS_N(&priv->videoInfo) > 0)
+        frameDuration =
+            gst_util_uint64_scale_int(GST_SECOND, GST_VIDEO_INFO_FPS_D(&priv->videoInfo),
+                                      GST_VIDEO_INFO_FPS_N(&priv->videoInfo));
+    const GstClockTime minimumGap = GST_CLOCK_TIME_IS_VALID(frameDuration)
+                                        ? std::max<GstClockTime>(frameDuration / 2, GST_MSECOND)
                                         : GST_MSECOND;
     if (priv->isVideo && GST_CLOCK_TIME_IS_VALID(pts) &&
         GST_CLOCK_TIME_IS_VALID(priv->lastVideoPts) && pts < priv->lastVideoPts + minimumGap &&

@@ -168,6 +168,64 @@ TEST_F(ZeroteeElements, DmabufMemoryArrivesAsDmabuf)
     EXPECT_EQ(statField(sink, "pixel-bytes-copied"), 0u);
 }
 
+// A stalled source that delivers its backlog at once gives raw frames closer together than the
+// frame rate allows; with no buffer duration, zeroteesrc judges by the caps' rate (30 fps: frames
+// under 16.7 ms after the last one it passed are skipped), so encoders never see equal times.
+TEST_F(ZeroteeElements, BacklogBurstIsThinnedByTheCapsFrameRate)
+{
+    Pipeline producer("appsrc name=in is-live=true format=time caps=\"" + kCaps320 +
+                      "\" ! zeroteesink name=sink socket-path=" + socket_);
+    ASSERT_TRUE(producer.get());
+    ASSERT_NE(gst_element_set_state(producer.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    Pipeline consumer(consumerLine(socket_));
+    std::mutex mutex;
+    std::vector<GstClockTime> received;
+    GstPad *pad = gst_element_get_static_pad(consumer.element("out"), "sink");
+    auto collect = [](GstPad *, GstPadProbeInfo *info, gpointer data) {
+        auto *state = static_cast<std::pair<std::mutex *, std::vector<GstClockTime> *> *>(data);
+        std::lock_guard lock(*state->first);
+        state->second->push_back(GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)));
+        return GST_PAD_PROBE_OK;
+    };
+    std::pair<std::mutex *, std::vector<GstClockTime> *> state{&mutex, &received};
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, collect, &state, nullptr);
+    gst_object_unref(pad);
+    ASSERT_NE(gst_element_set_state(consumer.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    GstElement *sink = producer.element("sink");
+    ASSERT_TRUE(waitFor([&] { return statField(sink, "clients") == 1; }, 5s));
+
+    GstElement *appsrc = producer.element("in");
+    GstClock *clock = gst_element_get_clock(appsrc);
+    ASSERT_TRUE(clock);
+    const GstClockTime start = gst_clock_get_time(clock) - gst_element_get_base_time(appsrc);
+    gst_object_unref(clock);
+    // Capture times in ms: on time, then a backlog 2-5 ms apart, then on time again.
+    const int kAtMs[] = {0, 33, 67, 72, 77, 82, 87, 100, 133, 167};
+    for (int i = 0; i < int(std::size(kAtMs)); ++i) {
+        GstBuffer *buffer = gst_buffer_new_allocate(nullptr, 320 * 240 * 3 / 2, nullptr);
+        gst_buffer_memset(buffer, 0, uint8_t(i), gst_buffer_get_size(buffer));
+        GST_BUFFER_PTS(buffer) = start + GstClockTime(kAtMs[i]) * GST_MSECOND;
+        GST_BUFFER_OFFSET(buffer) = i; // no duration: the consumer must use the caps' rate
+        GstFlowReturn ret;
+        g_signal_emit_by_name(appsrc, "push-buffer", buffer, &ret);
+        gst_buffer_unref(buffer);
+        ASSERT_EQ(ret, GST_FLOW_OK);
+        std::this_thread::sleep_for(10ms);
+    }
+    // Passed: 0, 33, 67, 87 (72-82 are under 16.7 ms after 67), 133 (100 is 13 ms after 87), 167.
+    ASSERT_TRUE(waitFor(
+        [&] {
+            std::lock_guard lock(mutex);
+            return received.size() >= 6;
+        },
+        5s));
+    std::this_thread::sleep_for(200ms);
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(received.size(), 6u);
+    for (size_t i = 1; i < received.size(); ++i)
+        EXPECT_GE(received[i] - received[i - 1], 16 * GST_MSECOND) << "frame " << i;
+}
+
 TEST_F(ZeroteeElements, ConsumerSurvivesProducerRestart)
 {
     auto producer = std::make_unique<Pipeline>(producerLine(socket_));
