@@ -6,8 +6,8 @@ configuration, then purge it and check nothing is left.
 
     package_deb_test.py SOURCE_DIR BUILD_DIR
 
-Skips (77) when not root, when dpkg/cpack are missing, or when a zerotee package is already
-installed (it is not ours to replace). Whatever fails, the package is purged and the service
+Skips (77) when not root, when dpkg/cpack are missing, when BUILD_DIR is a sanitizer build, or
+when a zerotee package is already installed (it is not ours to replace). Whatever fails, the package is purged and the service
 stopped before the test exits.
 """
 import json
@@ -57,6 +57,21 @@ def clean_env(home, runtime=None):
     return env
 
 
+def sanitizer_options(build_dir):
+    """The sanitizer options (ZEROTEE_SANITIZE, _TSAN, _FUZZ) that build_dir is configured with."""
+    on = []
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                name, _, value = line.strip().partition("=")
+                if name.split(":")[0] in ("ZEROTEE_SANITIZE", "ZEROTEE_TSAN", "ZEROTEE_FUZZ") \
+                        and value.upper() in ("ON", "1", "TRUE", "YES"):
+                    on.append(name.split(":")[0])
+    except OSError:
+        pass
+    return on
+
+
 def status(env, control):
     p = run(["/usr/bin/zeroteectl", "--control", control, "status", "--json"], env=env,
             timeout=10, check_rc=False)
@@ -77,6 +92,14 @@ def main():
         if not shutil.which(tool):
             print(f"skip: {tool} is missing")
             return SKIP
+    sanitized = sanitizer_options(build_dir)
+    if sanitized:
+        # An instrumented build is no release package: its programs cannot run from a clean
+        # environment (and its plugin would sit in the system's GStreamer directory, where an
+        # uninstrumented gst-launch-1.0 fails to load it).
+        print(f"skip: {build_dir} is a sanitizer build ({', '.join(sanitized)}); "
+              "the package is built and installed from a release build")
+        return SKIP
     if installed() or os.path.exists("/etc/zerotee"):
         print("skip: zerotee (or /etc/zerotee) is already on this machine; not replacing it")
         return SKIP

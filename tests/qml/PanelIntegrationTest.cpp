@@ -116,7 +116,7 @@ private:
     QString recordings_;
     QString stateFile_;
     std::unique_ptr<PanelApp> panel_;
-    QPointingDevice *touch_ = nullptr;
+    std::unique_ptr<QPointingDevice> touch_; // QTest::createTouchDevice() leaves it to us
 
     CommandLine commandLine(const QString &window)
     {
@@ -155,8 +155,8 @@ private:
                  qPrintable(QStringLiteral("no visible item '%1'").arg(name)));
         const QPoint centre =
             target->mapToScene(QPointF(target->width() / 2, target->height() / 2)).toPoint();
-        QTest::touchEvent(panel_->window(), touch_).press(0, centre, panel_->window());
-        QTest::touchEvent(panel_->window(), touch_).release(0, centre, panel_->window());
+        QTest::touchEvent(panel_->window(), touch_.get()).press(0, centre, panel_->window());
+        QTest::touchEvent(panel_->window(), touch_.get()).release(0, centre, panel_->window());
         QTest::qWait(50);
     }
 
@@ -196,7 +196,7 @@ private:
 private slots:
     void initTestCase()
     {
-        touch_ = QTest::createTouchDevice();
+        touch_.reset(QTest::createTouchDevice());
         recordings_ = dir_.filePath(QStringLiteral("rec"));
         stateFile_ = dir_.filePath(QStringLiteral("state/workers.json"));
         const QString runtime = dir_.filePath(QStringLiteral("run"));

@@ -101,6 +101,13 @@ def proc_rss_kb(pid):
     return 0
 
 
+def under_asan(pid):
+    """Whether pid runs with AddressSanitizer, whose quarantine keeps freed memory resident: its
+    RSS grows without a leak (LeakSanitizer checks leaks at its exit instead)."""
+    with open(f"/proc/{pid}/maps") as f:
+        return any("libasan.so" in line for line in f)
+
+
 def proc_threads(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:

