@@ -730,8 +730,7 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
         FramePublisher &publisher = rt->publisher();
         // Take releases that already arrived (non-blocking reads), so a late-scheduled I/O
         // thread does not make every consumer look full at once.
-        for (const FramePublisher::PollItem &item : publisher.pollItems())
-            publisher.handleReadable(item.client, FramePublisher::Clock::now());
+        publisher.readPending(FramePublisher::Clock::now());
         uint64_t capacity = zerotee::layoutCapacity(layout);
         auto it = rt->registrations.find(identity);
         if (it != rt->registrations.end() && it->second.capacity < capacity) {

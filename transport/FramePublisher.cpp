@@ -121,6 +121,12 @@ std::vector<FramePublisher::PollItem> FramePublisher::pollItems() const
     return items;
 }
 
+void FramePublisher::readPending(Clock::time_point now)
+{
+    for (const PollItem &item : pollItems())
+        handleReadable(item.client, now);
+}
+
 void FramePublisher::handleReadable(ClientId id, Clock::time_point now)
 {
     Client *client = findClient(id);

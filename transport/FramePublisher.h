@@ -143,6 +143,10 @@ public:
     int addClient(UniqueFd socket, Clock::time_point now);
 
     void handleReadable(ClientId client, Clock::time_point now);
+    /// handleReadable() for every client: takes releases and requests already sent, without
+    /// blocking. A publishing thread calls it before each publish, so quotas are judged on
+    /// what consumers gave back, not on when an I/O thread last ran.
+    void readPending(Clock::time_point now);
     void handleWritable(ClientId client, Clock::time_point now);
     void handleHangup(ClientId client);
 

@@ -29,8 +29,8 @@ public:
     /// Interrupts a runOnce() in progress, e.g. after a publish left output pending.
     void wakeup();
 
-    /// Quiet reading, for hosts whose publishing thread reads every client's pending messages
-    /// itself before each publish (zeroteesink's render does). While frames keep coming, the
+    /// Quiet reading, for hosts whose publishing thread calls FramePublisher::readPending()
+    /// before each publish (zeroteesink's render does). While frames keep coming, the
     /// loop then stops waking for consumers' releases, which arrive N times per frame and
     /// would each wake this thread in the middle of the consumers' own wake-ups (the latency
     /// tail on a 2-core machine). Hang-ups, new connections, hellos, pending output and lease

@@ -483,8 +483,7 @@ private:
             {
                 std::lock_guard lock(mutex_);
                 if (quiet_)
-                    for (const FramePublisher::PollItem &item : publisher_.pollItems())
-                        publisher_.handleReadable(item.client, start);
+                    publisher_.readPending(start);
                 if (free_.empty()) {
                     stalls_++;
                     continue;
