@@ -37,10 +37,9 @@ void PublisherPollLoop::notePublished(uint64_t monotonicNs)
     quietUntilNs_.store(quietUntil);
 }
 
-uint64_t PublisherPollLoop::quietUntilNs(uint64_t nowNs) const
+bool PublisherPollLoop::isQuiet(uint64_t nowNs) const
 {
-    uint64_t until = quietUntilNs_.load();
-    return quietWhileStreaming_ && until > nowNs ? until : 0;
+    return quietWhileStreaming_ && quietUntilNs_.load() > nowNs;
 }
 
 int PublisherPollLoop::runOnce(int maxTimeoutMs)
@@ -51,7 +50,7 @@ int PublisherPollLoop::runOnce(int maxTimeoutMs)
     int timeoutMs = maxTimeoutMs;
     // Decided once per wait: a quiet wait lasts until something else wakes the loop, at most
     // the lease deadline or maxTimeoutMs; the next wait polls releases again if frames stopped.
-    const bool quiet = quietUntilNs(monotonicNowNs()) != 0;
+    const bool quiet = isQuiet(monotonicNowNs());
     {
         std::lock_guard lock(mutex_);
         fds.push_back({wakeup_.get(), POLLIN, 0});

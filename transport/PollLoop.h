@@ -41,8 +41,8 @@ public:
     void notePublished(uint64_t monotonicNs);
 
 private:
-    /// Until when (CLOCK_MONOTONIC ns) releases are left to the publishing thread; 0 = not.
-    uint64_t quietUntilNs(uint64_t nowNs) const;
+    /// Whether releases are left to the publishing thread at @p nowNs (CLOCK_MONOTONIC).
+    bool isQuiet(uint64_t nowNs) const;
 
     FramePublisher &publisher_;
     UniqueFd listen_;
