@@ -10,6 +10,7 @@
 
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -670,7 +671,11 @@ static uint64_t zerotee_sink_capture_time(ZeroteeSink *self, GstBuffer *buffer)
     GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
     uint64_t mono = zerotee::clockTimeToMonotonic(clock, base + running);
     gst_object_unref(clock);
-    return mono;
+    // A frame cannot have been captured after it got here. A live source's timestamps never
+    // are; a non-live one (tcpclientsrc ! rawvideoparse, a file) counts frames on a grid that
+    // runs ahead of the clock when a backlog arrives in a burst, and a restarted capture would
+    // then step back by seconds. Such frames are stamped with their arrival.
+    return std::min(mono, zerotee::monotonicNowNs());
 }
 
 static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffer)

@@ -202,11 +202,21 @@ void RecorderWorker::handleSample(GstSample *sample)
             ? gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer))
             : GST_CLOCK_TIME_NONE;
     std::lock_guard lock(mutex_);
-    // Frames captured before this pipeline started all get running time 0 from zeroteesrc;
-    // muxers and players need increasing timestamps, so such a frame is dropped.
     if (GST_CLOCK_TIME_IS_VALID(time) && GST_CLOCK_TIME_IS_VALID(lastTime_) && time <= lastTime_) {
-        ++drops_;
-        return;
+        // Muxers and players need increasing timestamps. zeroteesrc passes a step back only
+        // when the producer started a new timeline (a second or more back). Dropping frames
+        // until the new timeline overtook the old one would cut encoded frames out of their
+        // GOP and join the two timelines with a phase step; a new file keeps both intact.
+        if (time == lastTime_) {
+            ++drops_;
+            return;
+        }
+        std::fprintf(stderr,
+                     "recorder: the stream's time went back %.3f s (a restarted producer); "
+                     "starting a new file\n",
+                     double(lastTime_ - time) / GST_SECOND);
+        retireLiveLocked(true);
+        ring_.clear();
     }
     lastTime_ = time;
     if (segment)
