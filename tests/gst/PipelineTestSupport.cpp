@@ -217,6 +217,36 @@ uint64_t statField(GstElement *element, const char *field)
     return value;
 }
 
+GstClockTime runningTimeNow(GstElement *element)
+{
+    GstClock *clock = gst_element_get_clock(element);
+    if (!clock)
+        return 0;
+    const GstClockTime now = gst_clock_get_time(clock) - gst_element_get_base_time(element);
+    gst_object_unref(clock);
+    return now;
+}
+
+GstFlowReturn pushBuffer(GstElement *appsrc, GstBuffer *buffer, GstClockTime pts,
+                         GstClockTime duration, uint64_t offset)
+{
+    GST_BUFFER_PTS(buffer) = pts;
+    GST_BUFFER_DURATION(buffer) = duration;
+    GST_BUFFER_OFFSET(buffer) = offset;
+    GstFlowReturn ret = GST_FLOW_ERROR;
+    g_signal_emit_by_name(appsrc, "push-buffer", buffer, &ret);
+    gst_buffer_unref(buffer);
+    return ret;
+}
+
+GstFlowReturn pushFrame(GstElement *appsrc, gsize size, uint8_t fill, GstClockTime pts,
+                        GstClockTime duration, uint64_t offset)
+{
+    GstBuffer *buffer = gst_buffer_new_allocate(nullptr, size, nullptr);
+    gst_buffer_memset(buffer, 0, fill, size);
+    return pushBuffer(appsrc, buffer, pts, duration, offset);
+}
+
 bool waitFor(const std::function<bool()> &condition, std::chrono::milliseconds timeout)
 {
     auto deadline = std::chrono::steady_clock::now() + timeout;

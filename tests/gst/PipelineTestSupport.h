@@ -78,6 +78,18 @@ bool isMemfd(int fd);
 /// An unsigned 64-bit field of an element's `stats` structure (uint or uint64).
 uint64_t statField(GstElement *element, const char *field);
 
+/// @p element's pipeline's running time now (0 without a clock).
+GstClockTime runningTimeNow(GstElement *element);
+
+/// Pushes @p buffer (taken) into an appsrc with the given PTS, duration (GST_CLOCK_TIME_NONE:
+/// none) and offset; returns the flow.
+GstFlowReturn pushBuffer(GstElement *appsrc, GstBuffer *buffer, GstClockTime pts,
+                         GstClockTime duration, uint64_t offset);
+
+/// A frame of @p size bytes, every byte @p fill, pushed as pushBuffer() does.
+GstFlowReturn pushFrame(GstElement *appsrc, gsize size, uint8_t fill, GstClockTime pts,
+                        GstClockTime duration, uint64_t offset);
+
 /// Polls @p condition every 10 ms until it holds or @p timeout passes.
 bool waitFor(const std::function<bool()> &condition, std::chrono::milliseconds timeout);
 

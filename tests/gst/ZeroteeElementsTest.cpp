@@ -147,16 +147,8 @@ TEST_F(ZeroteeElements, DmabufMemoryArrivesAsDmabuf)
         gst_buffer_append_memory(buffer, gst_dmabuf_allocator_alloc(allocator, fd.release(), size));
         // Stamped "now" like a camera: zeroteesrc skips frames captured before its own
         // pipeline started, which a stamp of 0 (the producer's start) would be.
-        GstClock *clock = gst_element_get_clock(appsrc);
-        ASSERT_TRUE(clock);
-        GST_BUFFER_PTS(buffer) = gst_clock_get_time(clock) - gst_element_get_base_time(appsrc);
-        gst_object_unref(clock);
-        GST_BUFFER_DURATION(buffer) = GST_SECOND / 30;
-        GST_BUFFER_OFFSET(buffer) = i;
-        GstFlowReturn ret;
-        g_signal_emit_by_name(appsrc, "push-buffer", buffer, &ret);
-        gst_buffer_unref(buffer);
-        ASSERT_EQ(ret, GST_FLOW_OK);
+        ASSERT_EQ(pushBuffer(appsrc, buffer, runningTimeNow(appsrc), GST_SECOND / 30, i),
+                  GST_FLOW_OK);
         std::this_thread::sleep_for(20ms);
     }
     gst_object_unref(allocator);
@@ -195,24 +187,17 @@ TEST_F(ZeroteeElements, BacklogBurstIsThinnedByTheCapsFrameRate)
     ASSERT_TRUE(waitFor([&] { return statField(sink, "clients") == 1; }, 5s));
 
     GstElement *appsrc = producer.element("in");
-    GstClock *clock = gst_element_get_clock(appsrc);
-    ASSERT_TRUE(clock);
-    const GstClockTime start = gst_clock_get_time(clock) - gst_element_get_base_time(appsrc);
-    gst_object_unref(clock);
+    const GstClockTime start = runningTimeNow(appsrc);
     // Capture times in ms: on time, then a backlog 2-5 ms apart, then on time again.
     const int kAtMs[] = {0, 33, 67, 72, 77, 82, 87, 100, 133, 167};
     const auto pushStart = std::chrono::steady_clock::now();
     for (int i = 0; i < int(std::size(kAtMs)); ++i) {
         // Pushed when "captured": the sink never lets a capture time be later than arrival.
         std::this_thread::sleep_until(pushStart + std::chrono::milliseconds(kAtMs[i]));
-        GstBuffer *buffer = gst_buffer_new_allocate(nullptr, 320 * 240 * 3 / 2, nullptr);
-        gst_buffer_memset(buffer, 0, uint8_t(i), gst_buffer_get_size(buffer));
-        GST_BUFFER_PTS(buffer) = start + GstClockTime(kAtMs[i]) * GST_MSECOND;
-        GST_BUFFER_OFFSET(buffer) = i; // no duration: the consumer must use the caps' rate
-        GstFlowReturn ret;
-        g_signal_emit_by_name(appsrc, "push-buffer", buffer, &ret);
-        gst_buffer_unref(buffer);
-        ASSERT_EQ(ret, GST_FLOW_OK);
+        // No duration: the consumer must use the caps' rate.
+        ASSERT_EQ(pushFrame(appsrc, 320 * 240 * 3 / 2, uint8_t(i),
+                            start + GstClockTime(kAtMs[i]) * GST_MSECOND, GST_CLOCK_TIME_NONE, i),
+                  GST_FLOW_OK);
     }
     // Passed: 0, 33, 67, 87 (72-82 are under 16.7 ms after 67), 133 (100 is 13 ms after 87), 167.
     ASSERT_TRUE(waitFor(
@@ -247,14 +232,8 @@ TEST_F(ZeroteeElements, NonLiveSourceAheadOfTheClockIsStampedAtArrival)
     std::atomic<bool> pushedAll{false};
     std::thread pusher([&] {
         for (int i = 0; i < kFrames; ++i) {
-            GstBuffer *buffer = gst_buffer_new_allocate(nullptr, 320 * 240 * 3 / 2, nullptr);
-            gst_buffer_memset(buffer, 0, uint8_t(i), gst_buffer_get_size(buffer));
-            GST_BUFFER_PTS(buffer) = GstClockTime(i) * GST_SECOND / 30;
-            GST_BUFFER_DURATION(buffer) = GST_SECOND / 30;
-            GST_BUFFER_OFFSET(buffer) = i;
-            GstFlowReturn ret;
-            g_signal_emit_by_name(appsrc, "push-buffer", buffer, &ret);
-            gst_buffer_unref(buffer);
+            pushFrame(appsrc, 320 * 240 * 3 / 2, uint8_t(i), GstClockTime(i) * GST_SECOND / 30,
+                      GST_SECOND / 30, i);
             std::this_thread::sleep_for(3ms); // 1 s of the grid in 0.1 s
         }
         pushedAll = true;

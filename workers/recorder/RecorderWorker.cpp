@@ -101,6 +101,11 @@ int RecorderWorker::run()
     callbacks.eos = &RecorderWorker::onEos;
     gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, this, nullptr);
     sinkPad_ = gst_element_get_static_pad(sink, "sink");
+    GstPad *rawPad = gst_element_get_static_pad(source_, "src");
+    gst_pad_add_probe(
+        rawPad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        &RecorderWorker::onRawFrame, this, nullptr);
+    gst_object_unref(rawPad);
     gst_object_unref(sink);
     // The system clock is CLOCK_MONOTONIC, like the bus timestamps; use it explicitly so
     // toUtcMs() is right whatever the pipeline would pick.
@@ -186,6 +191,40 @@ void RecorderWorker::onEos(GstAppSink *, gpointer data)
     std::lock_guard lock(self->mutex_);
     self->eos_ = true;
     self->retireLiveLocked(true);
+}
+
+GstPadProbeReturn RecorderWorker::onRawFrame(GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+    auto *self = static_cast<RecorderWorker *>(data);
+    if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+        GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+            // Raw video only: an encoded stream (--encoded) must keep every frame of its GOPs.
+            GstCaps *caps = nullptr;
+            gst_event_parse_caps(event, &caps);
+            GstStructure *s = caps ? gst_caps_get_structure(caps, 0) : nullptr;
+            gint num = 0, den = 1;
+            const bool raw = s && gst_structure_has_name(s, "video/x-raw") &&
+                             gst_structure_get_fraction(s, "framerate", &num, &den) && num > 0;
+            self->cadence_.setInterval(raw ? gst_util_uint64_scale_int(GST_SECOND, den, num)
+                                           : GST_CLOCK_TIME_NONE);
+        }
+        return GST_PAD_PROBE_OK;
+    }
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    const FrameCadence::Decision decision = self->cadence_.next(GST_BUFFER_PTS(buffer));
+    if (!decision.keep) {
+        std::lock_guard lock(self->mutex_);
+        ++self->drops_;
+        return GST_PAD_PROBE_DROP;
+    }
+    if (decision.time != GST_BUFFER_PTS(buffer)) {
+        // A new buffer header on the same memory: no pixel is copied.
+        buffer = gst_buffer_make_writable(buffer);
+        GST_BUFFER_PTS(buffer) = decision.time;
+        GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    }
+    return GST_PAD_PROBE_OK;
 }
 
 void RecorderWorker::handleSample(GstSample *sample)

@@ -2,6 +2,7 @@
 
 #include "DiskMonitor.h"
 #include "EventBuffer.h"
+#include "FrameCadence.h"
 #include "RecorderOptions.h"
 #include "RetentionPolicy.h"
 #include "SegmentNamer.h"
@@ -62,6 +63,9 @@ private:
     static GstFlowReturn onNewSample(GstAppSink *sink, gpointer self);
     static void onEos(GstAppSink *sink, gpointer self);
     static gboolean onStdin(GIOChannel *channel, GIOCondition condition, gpointer self);
+    /// Raw frames and caps leaving zeroteesrc: keeps the encoder's input on the stream's
+    /// frame cadence (FrameCadence). Capture streaming thread.
+    static GstPadProbeReturn onRawFrame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
     void handleSample(GstSample *sample);
 
     std::unique_ptr<StorageWriter> makeWriter(const std::string &label,
@@ -97,6 +101,7 @@ private:
     guint usr1Source_ = 0;
     guint reapSource_ = 0;
     std::atomic<uint32_t> keyframeRequests_{0};
+    FrameCadence cadence_; // capture streaming thread only
 
     mutable std::mutex mutex_; // guards everything below
     std::unique_ptr<StorageWriter> live_;

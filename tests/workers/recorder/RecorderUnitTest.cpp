@@ -1,6 +1,7 @@
 // Pure logic of the recorder: retention (all three limits), names, the pre-event buffer, the
-// trigger lines and the command line.
+// trigger lines, the command line and the encoder input's frame cadence.
 #include "EventBuffer.h"
+#include "FrameCadence.h"
 #include "RecorderOptions.h"
 #include "RetentionPolicy.h"
 #include "SegmentNamer.h"
@@ -187,6 +188,85 @@ TEST(EventBuffer, IgnoresDeltaFramesBeforeTheFirstKeyframeAndCapsBytes)
     EXPECT_FALSE(GST_BUFFER_FLAG_IS_SET(snap.front(), GST_BUFFER_FLAG_DELTA_UNIT));
     for (GstBuffer *buffer : snap)
         gst_buffer_unref(buffer);
+}
+
+namespace {
+
+constexpr GstClockTime kInterval = GST_SECOND / 30;
+
+// Feeds capture times (ms) to a cadence; returns the kept times, each with its original.
+std::vector<std::pair<GstClockTime, GstClockTime>> keptTimes(FrameCadence &cadence,
+                                                             const std::vector<double> &ms)
+{
+    std::vector<std::pair<GstClockTime, GstClockTime>> kept;
+    for (double t : ms) {
+        const GstClockTime time = GstClockTime(t * GST_MSECOND);
+        FrameCadence::Decision decision = cadence.next(time);
+        if (decision.keep)
+            kept.emplace_back(decision.time, time);
+    }
+    return kept;
+}
+
+// Kept frames are at least an interval apart and moved by at most half an interval.
+void expectOnCadence(const std::vector<std::pair<GstClockTime, GstClockTime>> &kept)
+{
+    for (size_t i = 0; i < kept.size(); ++i) {
+        EXPECT_GE(kept[i].first, kept[i].second) << "frame " << i << " moved earlier";
+        EXPECT_LE(kept[i].first - kept[i].second, kInterval / 2) << "frame " << i;
+        if (i > 0) {
+            EXPECT_GE(kept[i].first - kept[i - 1].first, kInterval) << "frame " << i;
+        }
+    }
+}
+
+} // namespace
+
+TEST(FrameCadence, JitteredFramesAreAllKept)
+{
+    FrameCadence cadence;
+    cadence.setInterval(kInterval);
+    std::vector<double> ms;
+    for (int i = 0; i < 300; ++i)
+        ms.push_back(1000.0 + i * 1000.0 / 30 + ((i * 7919) % 11 - 5)); // +-5 ms
+    auto kept = keptTimes(cadence, ms);
+    EXPECT_EQ(kept.size(), ms.size());
+    expectOnCadence(kept);
+}
+
+TEST(FrameCadence, BacklogStampedOnArrivalIsThinnedToTheFrameRate)
+{
+    FrameCadence cadence;
+    cadence.setInterval(kInterval);
+    std::vector<double> ms;
+    for (int i = 0; i < 60; ++i)
+        ms.push_back(500.0 + i * 18.0); // a backlog drained at 55 fps
+    auto kept = keptTimes(cadence, ms);
+    // 1,062 ms of arrivals hold 32 slots of 33.3 ms.
+    EXPECT_GE(kept.size(), 31u);
+    EXPECT_LE(kept.size(), 33u);
+    expectOnCadence(kept);
+}
+
+TEST(FrameCadence, GapsKeepTheirLengthAndAStepBackIsANewTimeline)
+{
+    FrameCadence cadence;
+    cadence.setInterval(kInterval);
+    auto kept = keptTimes(cadence, {1000, 1033.3, 11000, 11033.3, 8000, 8033.3, 8040});
+    ASSERT_EQ(kept.size(), 6u);                               // 8040 is 7 ms after 8033
+    EXPECT_EQ(kept[2].first, 11000 * GST_MSECOND);            // after the camera's 10 s outage
+    EXPECT_EQ(kept[4].first, 8000 * GST_MSECOND);             // 3 s back: passes as it is
+    EXPECT_EQ(kept[5].first, 8000 * GST_MSECOND + kInterval); // 0.03 ms early: on the slot
+}
+
+TEST(FrameCadence, WithoutAFrameRateEveryFrameIsKeptAsItIs)
+{
+    FrameCadence cadence;
+    cadence.setInterval(GST_CLOCK_TIME_NONE);
+    auto kept = keptTimes(cadence, {0, 1, 2, 2, 1});
+    ASSERT_EQ(kept.size(), 5u);
+    for (const auto &[time, original] : kept)
+        EXPECT_EQ(time, original);
 }
 
 TEST(TriggerParser, Lines)
