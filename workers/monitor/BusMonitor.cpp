@@ -102,13 +102,17 @@ int BusMonitor::run()
     }
     subscriber_.disconnect();
     if (options_.json)
-        std::printf("{\"type\":\"total\",\"frames\":%llu,\"gaps\":%llu,\"reconnects\":%llu}\n",
+        std::printf("{\"type\":\"total\",\"frames\":%llu,\"gaps\":%llu,\"reconnects\":%llu,"
+                    "\"time_back\":%llu,\"stamped_ahead\":%llu}\n",
                     (unsigned long long)totalFrames_, (unsigned long long)totalGaps_,
-                    (unsigned long long)reconnects_);
+                    (unsigned long long)reconnects_, (unsigned long long)timeBack_,
+                    (unsigned long long)stampedAhead_);
     else
-        std::printf("total: %llu frames, %llu missed, %llu reconnects\n",
+        std::printf("total: %llu frames, %llu missed, %llu reconnects, capture time ran back "
+                    "%llu times, %llu frames stamped ahead of publication\n",
                     (unsigned long long)totalFrames_, (unsigned long long)totalGaps_,
-                    (unsigned long long)reconnects_);
+                    (unsigned long long)reconnects_, (unsigned long long)timeBack_,
+                    (unsigned long long)stampedAhead_);
     return totalFrames_ > 0 ? 0 : 1;
 }
 
@@ -157,6 +161,13 @@ void BusMonitor::handleFrame(const wire::Frame &frame)
     lastCameraSequence_ = frame.cameraSequence;
     haveSequence_ = true;
     frames_++;
+    if (frame.ptsNs != wire::kNoTimestamp) {
+        if (lastPtsNs_ != wire::kNoTimestamp && frame.ptsNs < lastPtsNs_)
+            timeBack_++;
+        if (frame.ptsNs > frame.publishNs)
+            stampedAhead_++;
+        lastPtsNs_ = frame.ptsNs;
+    }
 
     // Mean of a sparse sample of the first plane, read in place from the shared mapping.
     const Mapping &mapping = buffers_.at(frame.bufferId);
@@ -185,9 +196,10 @@ void BusMonitor::printSummary(double seconds)
     if (options_.json) {
         std::printf("{\"type\":\"stats\",\"fps\":%.2f,\"frames\":%llu,\"gaps\":%llu,"
                     "\"latency_p50_ms\":%.3f,\"latency_p99_ms\":%.3f,\"mean_luma\":%.1f,"
-                    "\"buffers\":%zu}\n",
+                    "\"buffers\":%zu,\"time_back\":%llu,\"stamped_ahead\":%llu}\n",
                     fps, (unsigned long long)totalFrames_, (unsigned long long)totalGaps_, p50, p99,
-                    luma, buffers_.size());
+                    luma, buffers_.size(), (unsigned long long)timeBack_,
+                    (unsigned long long)stampedAhead_);
     } else {
         std::printf("%6.2f fps  missed %llu  latency p50 %.3f ms p99 %.3f ms  mean luma %5.1f  "
                     "%zu buffers mapped\n",
