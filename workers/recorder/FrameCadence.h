@@ -4,14 +4,18 @@
 
 namespace zerotee {
 
-/// Keeps raw frames going into the recording encoder at most one per frame interval, on
-/// timestamps a player accepts. Capture times are not always a regular cadence: a non-live
-/// source that caught up on a backlog is stamped on arrival (frames 15-20 ms apart at 30 fps),
-/// and players that map a file's timestamps onto its nominal rate (ffmpeg does) then see two
-/// frames in one slot. A frame is kept at its own time when it is at least one interval after
-/// the last kept one; a little earlier (up to half an interval) it is kept, moved to that
-/// slot; earlier still it is dropped. Gaps keep their length. A step back of more than a second
-/// is a new timeline and passes as it is (the recorder then starts a new file).
+/// Keeps the raw frames going into the recording encoder on one frame grid: the stream's
+/// nominal rate, anchored at its first frame. Capture times are not always a cadence: a
+/// non-live source's backlog is stamped on arrival (frames 15-20 ms apart at 30 fps), and a
+/// restarted camera comes back on another phase. Players that map a file's timestamps onto its
+/// nominal rate (ffmpeg does) then see two frames in one slot; on one grid they never do.
+///
+/// A frame takes the nearest slot of the grid (moved by at most half a frame interval), or the
+/// next free one when its own is taken and it is at most three quarters of a frame early (a
+/// stream half a frame out of phase, with jitter); anything earlier is dropped (a backlog
+/// thinned to the frame rate); a gap keeps its length in whole slots. A step
+/// back of more than a second is a new timeline: the grid starts again from that frame (the
+/// recorder starts a new file there).
 class FrameCadence {
 public:
     struct Decision {
@@ -19,16 +23,19 @@ public:
         GstClockTime time = GST_CLOCK_TIME_NONE; // the time to give the frame when kept
     };
 
-    /// @p interval: the stream's frame interval; GST_CLOCK_TIME_NONE (or 0) keeps every frame.
-    void setInterval(GstClockTime interval);
-    /// Forgets the last frame (a new stream).
-    void reset() { last_ = GST_CLOCK_TIME_NONE; }
+    /// The stream's frame rate; 0 (or an unknown rate) keeps every frame as it is.
+    void setFrameRate(int numerator, int denominator);
+    /// Forgets the grid (a new stream).
+    void reset() { anchor_ = GST_CLOCK_TIME_NONE; }
 
     Decision next(GstClockTime time);
 
 private:
-    GstClockTime interval_ = GST_CLOCK_TIME_NONE;
-    GstClockTime last_ = GST_CLOCK_TIME_NONE;
+    GstClockTime slotTime(guint64 slot) const;
+
+    int numerator_ = 0, denominator_ = 1;
+    GstClockTime anchor_ = GST_CLOCK_TIME_NONE; // time of slot 0
+    guint64 lastSlot_ = 0;
 };
 
 } // namespace zerotee

@@ -206,8 +206,7 @@ GstPadProbeReturn RecorderWorker::onRawFrame(GstPad *, GstPadProbeInfo *info, gp
             gint num = 0, den = 1;
             const bool raw = s && gst_structure_has_name(s, "video/x-raw") &&
                              gst_structure_get_fraction(s, "framerate", &num, &den) && num > 0;
-            self->cadence_.setInterval(raw ? gst_util_uint64_scale_int(GST_SECOND, den, num)
-                                           : GST_CLOCK_TIME_NONE);
+            self->cadence_.setFrameRate(raw ? num : 0, den);
         }
         return GST_PAD_PROBE_OK;
     }

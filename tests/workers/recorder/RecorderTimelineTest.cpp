@@ -4,8 +4,9 @@
 //    the recorder closes the file and starts a new one. Dropping frames until the new timeline
 //    overtook the old one (the behaviour before) cut encoded frames out of their GOP and joined
 //    the timelines with a phase step that ffmpeg rejects.
-//  - A backlog stamped on arrival (frames 18 ms apart at 30 fps): thinned to the frame rate
-//    before the encoder (FrameCadence); ffmpeg otherwise sees two frames in one slot.
+//  - A backlog stamped on arrival (frames 18 ms apart at 30 fps) and a camera back half a
+//    frame out of phase: put on one frame grid before the encoder (FrameCadence); ffmpeg
+//    otherwise sees two frames in one slot.
 
 #include "PipelineTestSupport.h"
 #include "TestSupport.h"
@@ -140,18 +141,21 @@ TEST_F(RecorderTimeline, StepBackStartsANewFileAndEveryFileIsClean)
 TEST_F(RecorderTimeline, BacklogStampedOnArrivalGivesACleanFile)
 {
     // 1 s at 30 fps, then a backlog drained at 55 fps for 1 s, stamped on arrival as the
-    // capture stamps a non-live source that ran ahead of the clock, then 1 s at 30 fps.
+    // capture stamps a non-live source that ran ahead of the clock, then a pause of 15.5
+    // frames (the camera comes back half a frame out of phase), then 1 s at 30 fps.
     auto at = std::chrono::steady_clock::now();
     for (int i = 0; i < 115; ++i) {
         at += (i >= 30 && i < 85) ? 18ms : std::chrono::microseconds(33333);
+        if (i == 85)
+            at += 516667us;
         std::this_thread::sleep_until(at);
         push(i, at, runningTimeNow(appsrc_));
     }
     const std::string log = stopAndCheckFiles();
     EXPECT_EQ(files_.size(), 1u) << log;
-    // 3 s of slots: 30 + ~30 (the backlog thinned to the frame rate) + 30.
+    // 30 + ~33 (the backlog thinned to the frame rate) + 30.
     EXPECT_GE(frames_, 80) << log;
-    EXPECT_LE(frames_, 95) << log;
+    EXPECT_LE(frames_, 97) << log;
 }
 
 } // namespace

@@ -194,7 +194,8 @@ namespace {
 
 constexpr GstClockTime kInterval = GST_SECOND / 30;
 
-// Feeds capture times (ms) to a cadence; returns the kept times, each with its original.
+// Feeds capture times (ms) to a cadence at 30 fps; returns the kept times, each with its
+// original.
 std::vector<std::pair<GstClockTime, GstClockTime>> keptTimes(FrameCadence &cadence,
                                                              const std::vector<double> &ms)
 {
@@ -208,61 +209,98 @@ std::vector<std::pair<GstClockTime, GstClockTime>> keptTimes(FrameCadence &caden
     return kept;
 }
 
-// Kept frames are at least an interval apart and moved by at most half an interval.
-void expectOnCadence(const std::vector<std::pair<GstClockTime, GstClockTime>> &kept)
+// Kept frames sit on one 30 fps grid from the first, in increasing slots, each moved by at
+// most three quarters of an interval.
+void expectOnOneGrid(const std::vector<std::pair<GstClockTime, GstClockTime>> &kept)
 {
+    ASSERT_FALSE(kept.empty());
+    const GstClockTime anchor = kept.front().first;
+    guint64 lastSlot = 0;
     for (size_t i = 0; i < kept.size(); ++i) {
-        EXPECT_GE(kept[i].first, kept[i].second) << "frame " << i << " moved earlier";
-        EXPECT_LE(kept[i].first - kept[i].second, kInterval / 2) << "frame " << i;
+        const auto [time, original] = kept[i];
+        const guint64 slot = gst_util_uint64_scale_round(time - anchor, 30, GST_SECOND);
+        EXPECT_EQ(time, anchor + gst_util_uint64_scale(slot, GST_SECOND, 30)) << "frame " << i;
+        EXPECT_LE(GstClockTimeDiff(time) - GstClockTimeDiff(original),
+                  GstClockTimeDiff(kInterval * 3 / 4))
+            << "frame " << i;
+        EXPECT_GE(GstClockTimeDiff(time) - GstClockTimeDiff(original),
+                  -GstClockTimeDiff(kInterval / 2))
+            << "frame " << i;
         if (i > 0) {
-            EXPECT_GE(kept[i].first - kept[i - 1].first, kInterval) << "frame " << i;
+            EXPECT_GT(slot, lastSlot) << "frame " << i;
         }
+        lastSlot = slot;
     }
 }
 
 } // namespace
 
-TEST(FrameCadence, JitteredFramesAreAllKept)
+TEST(FrameCadence, JitteredFramesAreAllKeptOnTheGrid)
 {
     FrameCadence cadence;
-    cadence.setInterval(kInterval);
+    cadence.setFrameRate(30, 1);
     std::vector<double> ms;
     for (int i = 0; i < 300; ++i)
         ms.push_back(1000.0 + i * 1000.0 / 30 + ((i * 7919) % 11 - 5)); // +-5 ms
     auto kept = keptTimes(cadence, ms);
     EXPECT_EQ(kept.size(), ms.size());
-    expectOnCadence(kept);
+    expectOnOneGrid(kept);
 }
 
 TEST(FrameCadence, BacklogStampedOnArrivalIsThinnedToTheFrameRate)
 {
     FrameCadence cadence;
-    cadence.setInterval(kInterval);
+    cadence.setFrameRate(30, 1);
     std::vector<double> ms;
     for (int i = 0; i < 60; ++i)
         ms.push_back(500.0 + i * 18.0); // a backlog drained at 55 fps
     auto kept = keptTimes(cadence, ms);
-    // 1,062 ms of arrivals hold 32 slots of 33.3 ms.
+    // 1,062 ms of arrivals cover 33 slots of 33.3 ms.
     EXPECT_GE(kept.size(), 31u);
     EXPECT_LE(kept.size(), 33u);
-    expectOnCadence(kept);
+    expectOnOneGrid(kept);
+}
+
+TEST(FrameCadence, APhaseStepAfterAGapStaysOnTheGrid)
+{
+    FrameCadence cadence;
+    cadence.setFrameRate(30, 1);
+    // A camera outage of ~5 s; the camera comes back half a frame out of phase.
+    std::vector<double> ms{1000, 1033.3, 1066.7};
+    for (int i = 0; i < 30; ++i)
+        ms.push_back(6083.0 + i * 1000.0 / 30);
+    auto kept = keptTimes(cadence, ms);
+    EXPECT_EQ(kept.size(), ms.size());
+    expectOnOneGrid(kept);
+}
+
+TEST(FrameCadence, HalfAFrameOutOfPhaseWithJitterLosesNoFrame)
+{
+    FrameCadence cadence;
+    cadence.setFrameRate(30, 1);
+    std::vector<double> ms{1000};
+    for (int i = 0; i < 300; ++i) // half a frame out of phase, +-3 ms
+        ms.push_back(1016.7 + i * 1000.0 / 30 + ((i * 7919) % 7 - 3));
+    auto kept = keptTimes(cadence, ms);
+    EXPECT_EQ(kept.size(), ms.size());
+    expectOnOneGrid(kept);
 }
 
 TEST(FrameCadence, GapsKeepTheirLengthAndAStepBackIsANewTimeline)
 {
     FrameCadence cadence;
-    cadence.setInterval(kInterval);
+    cadence.setFrameRate(30, 1);
     auto kept = keptTimes(cadence, {1000, 1033.3, 11000, 11033.3, 8000, 8033.3, 8040});
-    ASSERT_EQ(kept.size(), 6u);                               // 8040 is 7 ms after 8033
-    EXPECT_EQ(kept[2].first, 11000 * GST_MSECOND);            // after the camera's 10 s outage
-    EXPECT_EQ(kept[4].first, 8000 * GST_MSECOND);             // 3 s back: passes as it is
-    EXPECT_EQ(kept[5].first, 8000 * GST_MSECOND + kInterval); // 0.03 ms early: on the slot
+    ASSERT_EQ(kept.size(), 6u);                    // 8040 falls in 8033's slot
+    EXPECT_EQ(kept[2].first, 11000 * GST_MSECOND); // after the camera's 10 s outage
+    EXPECT_EQ(kept[4].first, 8000 * GST_MSECOND);  // 3 s back: a new grid from there
+    EXPECT_EQ(kept[5].first, 8000 * GST_MSECOND + kInterval);
 }
 
 TEST(FrameCadence, WithoutAFrameRateEveryFrameIsKeptAsItIs)
 {
     FrameCadence cadence;
-    cadence.setInterval(GST_CLOCK_TIME_NONE);
+    cadence.setFrameRate(0, 1);
     auto kept = keptTimes(cadence, {0, 1, 2, 2, 1});
     ASSERT_EQ(kept.size(), 5u);
     for (const auto &[time, original] : kept)
