@@ -233,18 +233,31 @@ void expectOnOneGrid(const std::vector<std::pair<GstClockTime, GstClockTime>> &k
     }
 }
 
+// Appends @p count frames at 30 fps from @p startMs, each off by up to +-@p jitterMs
+// (deterministic), to @p ms.
+void appendFrames(std::vector<double> &ms, double startMs, int count, int jitterMs)
+{
+    for (int i = 0; i < count; ++i)
+        ms.push_back(startMs + i * 1000.0 / 30 + ((i * 7919) % (2 * jitterMs + 1) - jitterMs));
+}
+
+// Every one of @p ms is kept, all on one grid.
+void expectAllKeptOnOneGrid(const std::vector<double> &ms)
+{
+    FrameCadence cadence;
+    cadence.setFrameRate(30, 1);
+    auto kept = keptTimes(cadence, ms);
+    EXPECT_EQ(kept.size(), ms.size());
+    expectOnOneGrid(kept);
+}
+
 } // namespace
 
 TEST(FrameCadence, JitteredFramesAreAllKeptOnTheGrid)
 {
-    FrameCadence cadence;
-    cadence.setFrameRate(30, 1);
     std::vector<double> ms;
-    for (int i = 0; i < 300; ++i)
-        ms.push_back(1000.0 + i * 1000.0 / 30 + ((i * 7919) % 11 - 5)); // +-5 ms
-    auto kept = keptTimes(cadence, ms);
-    EXPECT_EQ(kept.size(), ms.size());
-    expectOnOneGrid(kept);
+    appendFrames(ms, 1000, 300, 5);
+    expectAllKeptOnOneGrid(ms);
 }
 
 TEST(FrameCadence, BacklogStampedOnArrivalIsThinnedToTheFrameRate)
@@ -263,27 +276,17 @@ TEST(FrameCadence, BacklogStampedOnArrivalIsThinnedToTheFrameRate)
 
 TEST(FrameCadence, APhaseStepAfterAGapStaysOnTheGrid)
 {
-    FrameCadence cadence;
-    cadence.setFrameRate(30, 1);
     // A camera outage of ~5 s; the camera comes back half a frame out of phase.
     std::vector<double> ms{1000, 1033.3, 1066.7};
-    for (int i = 0; i < 30; ++i)
-        ms.push_back(6083.0 + i * 1000.0 / 30);
-    auto kept = keptTimes(cadence, ms);
-    EXPECT_EQ(kept.size(), ms.size());
-    expectOnOneGrid(kept);
+    appendFrames(ms, 6083, 30, 0);
+    expectAllKeptOnOneGrid(ms);
 }
 
 TEST(FrameCadence, HalfAFrameOutOfPhaseWithJitterLosesNoFrame)
 {
-    FrameCadence cadence;
-    cadence.setFrameRate(30, 1);
     std::vector<double> ms{1000};
-    for (int i = 0; i < 300; ++i) // half a frame out of phase, +-3 ms
-        ms.push_back(1016.7 + i * 1000.0 / 30 + ((i * 7919) % 7 - 3));
-    auto kept = keptTimes(cadence, ms);
-    EXPECT_EQ(kept.size(), ms.size());
-    expectOnOneGrid(kept);
+    appendFrames(ms, 1016.7, 300, 3); // half a frame out of phase
+    expectAllKeptOnOneGrid(ms);
 }
 
 TEST(FrameCadence, GapsKeepTheirLengthAndAStepBackIsANewTimeline)
