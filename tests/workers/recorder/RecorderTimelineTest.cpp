@@ -13,14 +13,13 @@
 
 #include <gst/gst.h>
 
-#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <gtest/gtest.h>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -47,14 +46,20 @@ std::pair<std::string, int> run(const std::string &command)
     return {output, ::pclose(pipe)};
 }
 
-std::vector<std::string> recordings(const std::string &dir)
+std::vector<std::string> split(const std::string &lines)
 {
-    std::vector<std::string> files;
-    for (const auto &entry : std::filesystem::recursive_directory_iterator(dir))
-        if (entry.path().extension() == ".mkv")
-            files.push_back(entry.path().string());
-    std::sort(files.begin(), files.end());
-    return files;
+    std::vector<std::string> out;
+    std::istringstream in(lines);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty())
+            out.push_back(line);
+    return out;
+}
+
+// The recorder tests' judge of recordings (ffprobe/ffmpeg only): `recording_check.py ARGS`.
+std::pair<std::string, int> recordingCheck(const std::string &args)
+{
+    return run("python3 " ZEROTEE_RECORDING_CHECK " " + args);
 }
 
 // A live appsrc producer on a bus socket, and the real recorder consuming it.
@@ -96,18 +101,12 @@ protected:
         recorder_->signal(SIGINT);
         EXPECT_EQ(recorder_->wait(15s), 0) << recorder_->output();
         const std::string log = recorder_->output();
-        files_ = recordings(recDir_);
-        for (const std::string &file : files_) {
-            auto [errors, status] = run("ffmpeg -nostdin -v error -i '" + file + "' -f null -");
-            EXPECT_EQ(status, 0) << file;
-            EXPECT_EQ(errors, "") << file;
-            auto [count, probeStatus] =
-                run("ffprobe -v error -count_packets -select_streams v -show_entries "
-                    "stream=nb_read_packets -of csv=p=0 '" +
-                    file + "'");
-            EXPECT_EQ(probeStatus, 0) << file;
-            frames_ += std::atoi(count.c_str());
-        }
+        auto [list, listStatus] = recordingCheck("files '" + recDir_ + "'");
+        EXPECT_EQ(listStatus, 0) << list;
+        files_ = split(list);
+        auto [decode, decodeStatus] = recordingCheck("decode '" + recDir_ + "'");
+        EXPECT_EQ(decodeStatus, 0) << decode;
+        frames_ = std::atoi(recordingCheck("frames '" + recDir_ + "'").first.c_str());
         return log;
     }
 

@@ -4,6 +4,7 @@
   recording_check.py files DIR                      list finished recordings, oldest first
   recording_check.py probe FILE...                  per file: first/last PTS, duration, frames
   recording_check.py decode DIR                     every file passes ffprobe and decodes cleanly
+  recording_check.py frames DIR                     video frames in all finished recordings
   recording_check.py contiguity DIR START STOP      segments contiguous, durations sum to STOP-START
   recording_check.py loss FILE KILL_TIME            seconds lost between the file's end and a kill
 
@@ -86,6 +87,9 @@ def main():
         parts = glob.glob(os.path.join(sys.argv[2], "**", "*.part"), recursive=True)
         print(f"decode: {len(all_files) - bad}/{len(all_files)} files clean, {len(parts)} .part left")
         return 0 if bad == 0 and all_files else 1
+    if cmd == "frames":
+        print(sum((probe(p) or {"frames": 0})["frames"] for p in files(sys.argv[2])))
+        return 0
     if cmd == "contiguity":
         directory, start, stop = sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
         all_files = files(directory)
