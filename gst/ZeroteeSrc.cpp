@@ -657,8 +657,8 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
     // raw frames closer together than the stream's frame rate allows; encoders and muxers then
     // produce equal or reversed timestamps, which players reject. Such frames (closer than half
     // a frame duration: the frame's own, else the caps' frame rate, else 1 ms) are skipped;
-    // dropping raw frames before an encoder costs nothing else. A step back of a second or more
-    // is a new timeline (a restarted producer) and passes.
+    // dropping raw frames before an encoder costs nothing else. A step back of
+    // kNewTimelineStepNs or more is a new timeline (a restarted producer) and passes.
     GstClockTime frameDuration = GST_CLOCK_TIME_NONE;
     if (frame.durationNs != wire::kNoTimestamp && frame.durationNs > 0)
         frameDuration = frame.durationNs;
@@ -671,7 +671,7 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
                                         : GST_MSECOND;
     if (priv->isVideo && GST_CLOCK_TIME_IS_VALID(pts) &&
         GST_CLOCK_TIME_IS_VALID(priv->lastVideoPts) && pts < priv->lastVideoPts + minimumGap &&
-        pts + GST_SECOND > priv->lastVideoPts) {
+        pts + wire::kNewTimelineStepNs > priv->lastVideoPts) {
         GST_DEBUG_OBJECT(self, "frame %" G_GUINT64_FORMAT " too close to the last one: skipped",
                          frame.sequence);
         return nullptr;

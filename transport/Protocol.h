@@ -26,6 +26,10 @@ constexpr unsigned kMaxPlanes = 4;
 constexpr unsigned kMaxFdsPerMessage = kMaxMemories;
 constexpr unsigned kNameLength = 32;
 constexpr uint64_t kNoTimestamp = UINT64_MAX;
+/// A capture time stepping back this far or more behind the previous frame's starts a new
+/// timeline (a producer restarted on another clock origin): consumers take it as it comes
+/// (zeroteesrc's backlog guard, the recorder's frame grid) rather than as a late frame.
+constexpr uint64_t kNewTimelineStepNs = 1'000'000'000;
 
 enum class MessageType : uint16_t {
     Hello = 1,        // consumer -> producer: version, role, policy, quota

@@ -1,5 +1,7 @@
 #include "FrameCadence.h"
 
+#include "Protocol.h"
+
 namespace zerotee {
 
 void FrameCadence::setFrameRate(int numerator, int denominator)
@@ -20,7 +22,8 @@ FrameCadence::Decision FrameCadence::next(GstClockTime time)
 {
     if (numerator_ == 0 || !GST_CLOCK_TIME_IS_VALID(time))
         return {true, time};
-    if (!GST_CLOCK_TIME_IS_VALID(anchor_) || time + GST_SECOND < slotTime(lastSlot_)) {
+    if (!GST_CLOCK_TIME_IS_VALID(anchor_) ||
+        time + wire::kNewTimelineStepNs < slotTime(lastSlot_)) {
         anchor_ = time;
         lastSlot_ = 0;
         return {true, time};

@@ -14,7 +14,7 @@ namespace zerotee {
 /// next free one when its own is taken and it is at most three quarters of a frame early (a
 /// stream half a frame out of phase, with jitter); anything earlier is dropped (a backlog
 /// thinned to the frame rate); a gap keeps its length in whole slots. A step
-/// back of more than a second is a new timeline: the grid starts again from that frame (the
+/// back of more than wire::kNewTimelineStepNs is a new timeline: the grid starts again there (the
 /// recorder starts a new file there).
 class FrameCadence {
 public:
