@@ -9,7 +9,7 @@ void FrameCadence::setFrameRate(int numerator, int denominator)
     const bool known = numerator > 0 && denominator > 0;
     numerator_ = known ? numerator : 0;
     denominator_ = known ? denominator : 1;
-    reset();
+    anchor_ = GST_CLOCK_TIME_NONE;
 }
 
 GstClockTime FrameCadence::slotTime(guint64 slot) const

@@ -13,8 +13,8 @@ namespace zerotee {
 /// A frame takes the nearest slot of the grid (moved by at most half a frame interval), or the
 /// next free one when its own is taken and it is at most three quarters of a frame early (a
 /// stream half a frame out of phase, with jitter); anything earlier is dropped (a backlog
-/// thinned to the frame rate); a gap keeps its length in whole slots. A step
-/// back of more than wire::kNewTimelineStepNs is a new timeline: the grid starts again there (the
+/// thinned to the frame rate); a gap keeps its length in whole slots. A step back of more than
+/// wire::kNewTimelineStepNs is a new timeline: the grid starts again from that frame (the
 /// recorder starts a new file there).
 class FrameCadence {
 public:
@@ -23,10 +23,9 @@ public:
         GstClockTime time = GST_CLOCK_TIME_NONE; // the time to give the frame when kept
     };
 
-    /// The stream's frame rate; 0 (or an unknown rate) keeps every frame as it is.
+    /// The stream's frame rate (a new stream: the grid starts again); 0 (or an unknown rate)
+    /// keeps every frame as it is.
     void setFrameRate(int numerator, int denominator);
-    /// Forgets the grid (a new stream).
-    void reset() { anchor_ = GST_CLOCK_TIME_NONE; }
 
     Decision next(GstClockTime time);
 

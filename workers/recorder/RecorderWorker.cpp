@@ -218,7 +218,8 @@ GstPadProbeReturn RecorderWorker::onRawFrame(GstPad *, GstPadProbeInfo *info, gp
         return GST_PAD_PROBE_DROP;
     }
     if (decision.time != GST_BUFFER_PTS(buffer)) {
-        // A new buffer header on the same memory: no pixel is copied.
+        // zeroteesrc's buffer is normally writable as it is; if not, this makes a new header on
+        // the same memory. No pixel is copied either way.
         buffer = gst_buffer_make_writable(buffer);
         GST_BUFFER_PTS(buffer) = decision.time;
         GST_PAD_PROBE_INFO_DATA(info) = buffer;
