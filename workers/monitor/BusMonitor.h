@@ -53,13 +53,13 @@ private:
     bool haveSequence_ = false;
     std::vector<uint64_t> latenciesNs_;
     double lumaSum_ = 0;
-    uint64_t lastPtsNs_ = wire::kNoTimestamp;
     // Totals
     uint64_t totalFrames_ = 0;
     uint64_t totalGaps_ = 0;
     uint64_t reconnects_ = 0;
     // Capture times that broke their contract: earlier than the frame before (time ran back),
     // or later than the frame's publication (stamped ahead of the clock).
+    uint64_t lastPtsNs_ = wire::kNoTimestamp;
     uint64_t timeBack_ = 0;
     uint64_t stampedAhead_ = 0;
 };
