@@ -115,8 +115,9 @@ public:
         }
         for (const auto &[key, node] : table_) {
             QString k = qs(key.str());
-            if (!seen_.contains(k))
-                errors_.add(name(k), QStringLiteral("unknown key"));
+            if (!seen_.contains(k)) // an empty key ([ ""]) is named as TOML writes it
+                errors_.add(name(k.isEmpty() ? QStringLiteral("\"\"") : k),
+                            QStringLiteral("unknown key"));
         }
     }
 
