@@ -1,5 +1,7 @@
 #include "BufferSharing.h"
 
+#include "MappedBuffer.h"
+
 #include <gst/allocators/allocators.h>
 
 #include <atomic>
@@ -224,16 +226,12 @@ std::unique_ptr<ImportedBuffer> ImportedBuffer::import(BufferRegistration regist
     const wire::RegisterBuffer &layout = imported->layout_;
     bool dmabuf = layout.memoryType == uint8_t(wire::MemoryType::Dmabuf);
 
-    if (registration.fds.size() < layout.memoryCount) {
-        *error = -EINVAL;
+    // The same check as every other importer: the layout fits its fds, so GStreamer's one
+    // mapping of each fd cannot run past its end.
+    if ((*error = checkRegistration(registration)) < 0)
         return nullptr;
-    }
     for (unsigned i = 0; i < layout.memoryCount; ++i) {
         const wire::MemoryDesc &desc = layout.memories[i];
-        if (desc.fdOffset + desc.size > desc.fdSize || desc.fdSize > G_MAXSIZE) {
-            *error = -EINVAL;
-            return nullptr;
-        }
         int fd = registration.fds[i].release();
         GstMemory *mem =
             dmabuf ? gst_dmabuf_allocator_alloc_with_flags(

@@ -3,11 +3,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <linux/dma-buf.h>
 #include <poll.h>
 #include <regex>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <thread>
 
 namespace zerotee::ai {
@@ -47,22 +44,6 @@ FrameSource::~FrameSource()
 void FrameSource::disconnect()
 {
     subscriber_.disconnect();
-    unmapAll();
-}
-
-void FrameSource::unmap(Mapping &mapping)
-{
-    for (size_t i = 0; i < mapping.data.size(); ++i)
-        if (mapping.data[i])
-            ::munmap(const_cast<uint8_t *>(mapping.data[i]), mapping.sizes[i]);
-    mapping.data.clear();
-    mapping.sizes.clear();
-}
-
-void FrameSource::unmapAll()
-{
-    for (auto &[id, mapping] : buffers_)
-        unmap(mapping);
     buffers_.clear();
 }
 
@@ -70,7 +51,7 @@ FrameSource::Activity FrameSource::poll(int timeoutMs, const FrameHandler &handl
 {
     Activity activity;
     if (subscriber_.state() == FrameSubscriber::State::Disconnected) {
-        unmapAll();
+        buffers_.clear();
         int ret = subscriber_.connect(options_.socketPath);
         if (ret < 0) {
             if (!warnedWaiting_)
@@ -97,7 +78,7 @@ FrameSource::Activity FrameSource::poll(int timeoutMs, const FrameHandler &handl
     if (ret < 0) {
         std::fprintf(stderr, "zerotee-ai: connection lost (%s), reconnecting\n",
                      std::strerror(-ret));
-        unmapAll();
+        buffers_.clear();
         activity.disconnected = true;
         return activity; // the leases died with the connection
     }
@@ -112,10 +93,10 @@ FrameSource::Activity FrameSource::poll(int timeoutMs, const FrameHandler &handl
     const wire::Frame &frame = frames.back();
     FrameView view;
     auto mapping = buffers_.find(frame.bufferId);
-    if (mapping != buffers_.end() && this->view(frame, view)) {
-        syncDmabuf(mapping->second, true);
+    if (mapping != buffers_.end() && mapping->second && this->view(*mapping->second, frame, view)) {
+        mapping->second->beginRead();
         handler(view);
-        syncDmabuf(mapping->second, false);
+        mapping->second->endRead();
         activity.frameOffered = true;
     } else {
         unusable_++;
@@ -140,7 +121,7 @@ void FrameSource::handle(SubscriberEvent &event, std::vector<wire::Frame> &frame
         activity.connected = true;
     } else if (auto *caps = std::get_if<SubscriberEvent::CapsChanged>(&event.value)) {
         caps_ = caps->caps.caps;
-        unmapAll();
+        buffers_.clear();
         const std::string format = capsFormat(caps_);
         if (format == "NV12")
             format_ = PixelFormat::Nv12;
@@ -157,10 +138,7 @@ void FrameSource::handle(SubscriberEvent &event, std::vector<wire::Frame> &frame
     } else if (auto *reg = std::get_if<SubscriberEvent::Registered>(&event.value)) {
         map(reg->registration);
     } else if (auto *unreg = std::get_if<SubscriberEvent::Unregistered>(&event.value)) {
-        if (auto it = buffers_.find(unreg->bufferId); it != buffers_.end()) {
-            unmap(it->second);
-            buffers_.erase(it);
-        }
+        buffers_.erase(unreg->bufferId);
     } else if (auto *frame = std::get_if<SubscriberEvent::FrameArrived>(&event.value)) {
         frames.push_back(frame->frame);
     } else if (auto *error = std::get_if<SubscriberEvent::ProducerError>(&event.value)) {
@@ -171,74 +149,31 @@ void FrameSource::handle(SubscriberEvent &event, std::vector<wire::Frame> &frame
 
 void FrameSource::map(BufferRegistration &registration)
 {
-    if (auto old = buffers_.find(registration.layout.bufferId); old != buffers_.end()) {
-        unmap(old->second);
-        buffers_.erase(old);
-    }
-    Mapping mapping;
-    mapping.layout = registration.layout;
-    for (size_t i = 0; i < registration.fds.size() && i < registration.layout.memoryCount; ++i) {
-        const size_t size = registration.layout.memories[i].fdSize;
-        // Read-only and once: the producer sealed its memfds against writable mappings, and
-        // every later frame in this buffer is read through this same mapping.
-        void *data = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, registration.fds[i].get(), 0);
-        if (data == MAP_FAILED) {
-            std::fprintf(stderr, "zerotee-ai: cannot map buffer %u memory %zu: %s\n",
-                         registration.layout.bufferId, i, std::strerror(errno));
-            unmap(mapping);
-            return; // frames in this buffer will count as unusable
-        }
-        mapping.data.push_back(static_cast<const uint8_t *>(data));
-        mapping.sizes.push_back(size);
-        mapping.fds.push_back(registration.fds[i].get());
-    }
-    mapping.owned = std::move(registration.fds);
-    buffers_[registration.layout.bufferId] = std::move(mapping);
+    const uint32_t id = registration.layout.bufferId;
+    int error = 0;
+    buffers_[id] = MappedBuffer::map(std::move(registration), &error);
+    if (!buffers_[id]) // frames in this buffer will count as unusable
+        std::fprintf(stderr, "zerotee-ai: cannot map buffer %u: %s\n", id, std::strerror(-error));
 }
 
-void FrameSource::syncDmabuf(const Mapping &mapping, bool start)
+bool FrameSource::view(const MappedBuffer &buffer, const wire::Frame &frame, FrameView &out)
 {
-    // CPU reads of a real DMABUF must be bracketed so caches are coherent (no-op for memfds).
-    if (mapping.layout.memoryType != uint8_t(wire::MemoryType::Dmabuf))
-        return;
-    for (int fd : mapping.fds) {
-        dma_buf_sync sync{};
-        sync.flags = (start ? DMA_BUF_SYNC_START : DMA_BUF_SYNC_END) | DMA_BUF_SYNC_READ;
-        ::ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-    }
-}
-
-bool FrameSource::view(const wire::Frame &frame, FrameView &out)
-{
-    const Mapping &mapping = buffers_.at(frame.bufferId);
-    const wire::RegisterBuffer &layout = mapping.layout;
-    if (format_ == PixelFormat::Unsupported || layout.planeCount == 0 || mapping.data.empty() ||
-        layout.width < 2 || layout.height < 2) {
+    const wire::RegisterBuffer &layout = buffer.layout();
+    if (format_ == PixelFormat::Unsupported || buffer.planeCount() == 0 || layout.width < 2 ||
+        layout.height < 2) {
         if (!warnedFormat_)
             std::fprintf(stderr, "zerotee-ai: cannot analyse this stream (%s)\n", caps_.c_str());
         warnedFormat_ = true;
         return false;
     }
 
-    // Plane offsets count from the start of the buffer with its memories laid end to end.
-    auto planePointer = [&](unsigned plane, size_t rows, size_t rowBytes) -> const uint8_t * {
-        const wire::PlaneDesc &desc = layout.planes[plane];
-        if (desc.stride < rowBytes)
+    // A plane is usable when its rows fit it (MappedBuffer checked it lies inside the memory).
+    auto planePointer = [&](unsigned index, size_t rows, size_t rowBytes) -> const uint8_t * {
+        const MappedBuffer::Plane plane = buffer.plane(index);
+        if (!plane.data || plane.stride < rowBytes ||
+            uint64_t(plane.stride) * (rows - 1) + rowBytes > plane.size)
             return nullptr;
-        uint64_t start = 0;
-        for (size_t m = 0; m < mapping.data.size(); ++m) {
-            const wire::MemoryDesc &memory = layout.memories[m];
-            if (desc.offset >= start && desc.offset < start + memory.size) {
-                const uint64_t inMemory = desc.offset - start;
-                const uint64_t needed = uint64_t(desc.stride) * (rows - 1) + rowBytes;
-                if (inMemory + needed > memory.size ||
-                    memory.fdOffset + memory.size > mapping.sizes[m])
-                    return nullptr;
-                return mapping.data[m] + memory.fdOffset + inMemory;
-            }
-            start += memory.size;
-        }
-        return nullptr;
+        return plane.data;
     };
 
     const int width = int(layout.width), height = int(layout.height);
@@ -247,7 +182,8 @@ bool FrameSource::view(const wire::Frame &frame, FrameView &out)
         return false;
     out.luma = cv::Mat(height, width, CV_8UC1, const_cast<uint8_t *>(y), layout.planes[0].stride);
     out.chroma = cv::Mat();
-    if ((format_ == PixelFormat::Nv12 || format_ == PixelFormat::Nv21) && layout.planeCount >= 2) {
+    if ((format_ == PixelFormat::Nv12 || format_ == PixelFormat::Nv21) &&
+        buffer.planeCount() >= 2) {
         const uint8_t *uv = planePointer(1, size_t(height / 2), size_t(width / 2) * 2);
         if (uv)
             out.chroma = cv::Mat(height / 2, width / 2, CV_8UC2, const_cast<uint8_t *>(uv),

@@ -2,10 +2,12 @@
 
 #include "FrameSubscriber.h"
 #include "FrameView.h"
+#include "MappedBuffer.h"
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,25 +56,14 @@ public:
     uint64_t unusable() const { return unusable_; }
 
 private:
-    struct Mapping {
-        wire::RegisterBuffer layout{};
-        std::vector<const uint8_t *> data; // one read-only mapping per memory
-        std::vector<size_t> sizes;
-        std::vector<int> fds; // kept open for DMA_BUF_IOCTL_SYNC on dmabufs
-        std::vector<UniqueFd> owned;
-    };
-
     void handle(SubscriberEvent &event, std::vector<wire::Frame> &frames, Activity &activity);
     void map(BufferRegistration &registration);
-    void unmap(Mapping &mapping);
-    void unmapAll();
-    bool view(const wire::Frame &frame, FrameView &out);
-    void syncDmabuf(const Mapping &mapping, bool start);
+    bool view(const MappedBuffer &buffer, const wire::Frame &frame, FrameView &out);
     void release(const wire::Frame &frame);
 
     Options options_;
     FrameSubscriber subscriber_;
-    std::map<uint32_t, Mapping> buffers_;
+    std::map<uint32_t, std::unique_ptr<MappedBuffer>> buffers_; // null: could not be mapped
     std::string caps_;
     enum class PixelFormat {
         Unsupported,

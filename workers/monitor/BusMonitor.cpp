@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstring>
 #include <poll.h>
-#include <sys/mman.h>
 #include <thread>
 
 namespace zerotee {
@@ -34,22 +33,11 @@ BusMonitor::BusMonitor(Options options)
 {
 }
 
-BusMonitor::~BusMonitor()
-{
-    unmapAll();
-}
+BusMonitor::~BusMonitor() = default;
 
 void BusMonitor::stop()
 {
     stopRequested = true;
-}
-
-void BusMonitor::unmapAll()
-{
-    for (auto &[id, mapping] : buffers_)
-        if (mapping.data)
-            ::munmap(const_cast<uint8_t *>(mapping.data), mapping.size);
-    buffers_.clear();
 }
 
 int BusMonitor::run()
@@ -66,7 +54,7 @@ int BusMonitor::run()
             break;
 
         if (subscriber_.state() == FrameSubscriber::State::Disconnected) {
-            unmapAll();
+            buffers_.clear();
             int ret = subscriber_.connect(options_.socketPath);
             if (ret < 0) {
                 if (!warnedWaiting)
@@ -124,26 +112,17 @@ void BusMonitor::handle(SubscriberEvent &event)
                      welcome->welcome.flags & wire::WelcomeDegraded ? " (degraded)" : "");
     } else if (auto *caps = std::get_if<SubscriberEvent::CapsChanged>(&event.value)) {
         caps_ = caps->caps.caps;
-        unmapAll();
+        buffers_.clear();
         std::fprintf(stderr, "zerotee-monitor: caps %s\n", caps_.c_str());
     } else if (auto *reg = std::get_if<SubscriberEvent::Registered>(&event.value)) {
-        BufferRegistration &r = reg->registration;
-        Mapping mapping;
-        mapping.layout = r.layout;
-        mapping.size = r.layout.memories[0].fdSize;
-        // Read-only: the producer sealed its memfds against writable shared mappings.
-        void *data = ::mmap(nullptr, mapping.size, PROT_READ, MAP_SHARED, r.fds[0].get(), 0);
-        if (data != MAP_FAILED)
-            mapping.data = static_cast<const uint8_t *>(data);
-        if (auto old = buffers_.find(r.layout.bufferId); old != buffers_.end() && old->second.data)
-            ::munmap(const_cast<uint8_t *>(old->second.data), old->second.size);
-        buffers_[r.layout.bufferId] = mapping;
+        const uint32_t id = reg->registration.layout.bufferId;
+        int error = 0;
+        buffers_[id] = MappedBuffer::map(std::move(reg->registration), &error);
+        if (!buffers_[id])
+            std::fprintf(stderr, "zerotee-monitor: cannot map buffer %u: %s\n", id,
+                         std::strerror(-error));
     } else if (auto *unreg = std::get_if<SubscriberEvent::Unregistered>(&event.value)) {
-        if (auto it = buffers_.find(unreg->bufferId); it != buffers_.end()) {
-            if (it->second.data)
-                ::munmap(const_cast<uint8_t *>(it->second.data), it->second.size);
-            buffers_.erase(it);
-        }
+        buffers_.erase(unreg->bufferId);
     } else if (auto *frame = std::get_if<SubscriberEvent::FrameArrived>(&event.value)) {
         handleFrame(frame->frame);
     } else if (auto *error = std::get_if<SubscriberEvent::ProducerError>(&event.value)) {
@@ -170,16 +149,17 @@ void BusMonitor::handleFrame(const wire::Frame &frame)
     }
 
     // Mean of a sparse sample of the first plane, read in place from the shared mapping.
-    const Mapping &mapping = buffers_.at(frame.bufferId);
-    if (mapping.data) {
-        const wire::MemoryDesc &memory = mapping.layout.memories[0];
-        uint64_t planeOffset = mapping.layout.planeCount ? mapping.layout.planes[0].offset : 0;
-        uint64_t planeSize =
-            mapping.layout.planeCount ? mapping.layout.planes[0].size : memory.size;
-        const uint8_t *plane = mapping.data + memory.fdOffset + planeOffset;
+    const auto mapping = buffers_.find(frame.bufferId);
+    if (mapping != buffers_.end() && mapping->second) {
+        const MappedBuffer &buffer = *mapping->second;
+        std::span<const uint8_t> plane =
+            buffer.planeCount() ? std::span(buffer.plane(0).data, size_t(buffer.plane(0).size))
+                                : buffer.memory(0);
         uint64_t sum = 0, count = 0;
-        for (uint64_t i = 0; i < planeSize; i += 4093, ++count)
+        buffer.beginRead();
+        for (size_t i = 0; i < plane.size(); i += 4093, ++count)
             sum += plane[i];
+        buffer.endRead();
         lumaSum_ += count ? double(sum) / double(count) : 0;
     }
     subscriber_.release(frame.bufferId, frame.generation, frame.sequence);

@@ -1,9 +1,11 @@
 #pragma once
 
 #include "FrameSubscriber.h"
+#include "MappedBuffer.h"
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,20 +33,13 @@ public:
     static void stop();
 
 private:
-    struct Mapping {
-        const uint8_t *data = nullptr;
-        size_t size = 0;
-        wire::RegisterBuffer layout{};
-    };
-
     void handle(SubscriberEvent &event);
     void handleFrame(const wire::Frame &frame);
-    void unmapAll();
     void printSummary(double elapsed);
 
     Options options_;
     FrameSubscriber subscriber_;
-    std::map<uint32_t, Mapping> buffers_;
+    std::map<uint32_t, std::unique_ptr<MappedBuffer>> buffers_; // null: could not be mapped
     std::string caps_;
     // Per-interval figures
     uint64_t frames_ = 0;
