@@ -96,8 +96,10 @@ int FrameSubscriber::handleMessage(ReceivedMessage &message, std::vector<Subscri
     if (state_ == State::Handshaking) {
         if (message.type() != MessageType::Welcome)
             return -EBADMSG;
-        if (message.decode(welcome_) < 0 || welcome_.version != wire::kVersion)
+        if (message.decode(welcome_) < 0)
             return -EBADMSG;
+        if (welcome_.version != wire::kVersion)
+            return -EPROTONOSUPPORT;
         state_ = State::Streaming;
         events.push_back({SubscriberEvent::Welcomed{welcome_}});
         return 0;

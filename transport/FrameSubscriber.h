@@ -76,7 +76,8 @@ public:
     uint32_t generation() const { return generation_; }
 
     /// Reads and validates what arrived. Returns 0, or -errno when the connection is lost or
-    /// the producer broke the protocol (then the subscriber is Disconnected).
+    /// the producer broke the protocol (then the subscriber is Disconnected): -EBADMSG for a
+    /// malformed message, -EPROTONOSUPPORT for a welcome of another protocol version.
     int handleReadable(std::vector<SubscriberEvent> &events);
     int handleWritable();
 
