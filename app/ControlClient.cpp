@@ -82,7 +82,7 @@ void printStatus(const QJsonObject &status)
         QJsonObject c = v.toObject();
         QJsonObject bus = c.value(QStringLiteral("bus")).toObject();
         out(QStringLiteral("camera %1: %2 %3x%4 %5, %6, %7 fps, %8 frames, %9 consumers, pixel "
-                           "bytes copied %10%11")
+                           "bytes copied %10, memory %11%12")
                 .arg(c.value(QStringLiteral("name")).toString(),
                      c.value(QStringLiteral("source")).toString())
                 .arg(cell(c.value(QStringLiteral("width"))),
@@ -91,7 +91,8 @@ void printStatus(const QJsonObject &status)
                      c.value(QStringLiteral("state")).toString(),
                      cell(c.value(QStringLiteral("fps"))), cell(c.value(QStringLiteral("frames"))),
                      cell(bus.value(QStringLiteral("clients"))))
-                .arg(cell(c.value(QStringLiteral("pixel_bytes_copied"))))
+                .arg(cell(c.value(QStringLiteral("pixel_bytes_copied"))),
+                     c.value(QStringLiteral("memory")).toString(QStringLiteral("-")))
                 .arg(c.value(QStringLiteral("error")).toString().isEmpty()
                          ? QString()
                          : QStringLiteral("\n  error: ") +

@@ -8,6 +8,7 @@
 #include "PollLoop.h"
 #include "UnixSocket.h"
 
+#include <gst/allocators/allocators.h>
 #include <gst/video/video.h>
 
 #include <algorithm>
@@ -64,6 +65,9 @@ struct CopyCounters {
     uint64_t bytesCopied = 0;
     uint64_t pixelBytesCopied = 0;
     uint64_t dropsNoBuffer = 0; // the copy pool was empty (every buffer held by consumers)
+    // What the last published buffer was, so status can say what the bus carries (a camera's
+    // own DMABUFs, the sink's pool, or copies): see zerotee_sink_memory_kind().
+    const char *memory = "none";
 };
 
 struct Registration {
@@ -208,7 +212,8 @@ static void zerotee_sink_class_init(ZeroteeSinkClass *klass)
         g_param_spec_boxed("stats", "Statistics",
                            "clients, frames-published, frames-sent, drops-quota, drops-socket, "
                            "skipped-policy, evictions, bytes-copied, pixel-bytes-copied, "
-                           "buffers-registered, ...",
+                           "memory (upstream-dmabuf, upstream-memfd, pool-dmabuf, pool-memfd, "
+                           "copied-dmabuf, copied-memfd or none), buffers-registered, ...",
                            GST_TYPE_STRUCTURE,
                            GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
@@ -293,8 +298,9 @@ static GstStructure *zerotee_sink_stats(ZeroteeSink *self)
         st.droppedQuota, "drops-socket", G_TYPE_UINT64, st.droppedSocket, "drops-no-buffer",
         G_TYPE_UINT64, c.dropsNoBuffer, "skipped-policy", G_TYPE_UINT64, st.skippedByPolicy,
         "evictions", G_TYPE_UINT64, st.evictions, "bytes-copied", G_TYPE_UINT64, c.bytesCopied,
-        "pixel-bytes-copied", G_TYPE_UINT64, c.pixelBytesCopied, "buffers-registered", G_TYPE_UINT,
-        st.buffersRegistered, "registrations-sent", G_TYPE_UINT64, st.registrationsSent, nullptr);
+        "pixel-bytes-copied", G_TYPE_UINT64, c.pixelBytesCopied, "memory", G_TYPE_STRING, c.memory,
+        "buffers-registered", G_TYPE_UINT, st.buffersRegistered, "registrations-sent",
+        G_TYPE_UINT64, st.registrationsSent, nullptr);
 }
 
 static void zerotee_sink_get_property(GObject *object, guint prop_id, GValue *value,
@@ -678,6 +684,21 @@ static uint64_t zerotee_sink_capture_time(ZeroteeSink *self, GstBuffer *buffer)
     return std::min(mono, zerotee::monotonicNowNs());
 }
 
+// Names the memory of a buffer about to be published: "upstream-*" is upstream's own memory (a
+// camera's DMABUFs with v4l2src io-mode=dmabuf), "pool-*" the sink's pool that upstream drew
+// into, "copied-*" the copy pool; "*-dmabuf" when every memory is a DMABUF, else "*-memfd".
+static const char *zerotee_sink_memory_kind(GstBuffer *shared, bool copied)
+{
+    bool dmabuf = true;
+    for (guint i = 0; i < gst_buffer_n_memory(shared); ++i)
+        dmabuf = dmabuf && gst_is_dmabuf_memory(gst_buffer_peek_memory(shared, i));
+    if (copied)
+        return dmabuf ? "copied-dmabuf" : "copied-memfd";
+    if (shared->pool && ZEROTEE_IS_MEMFD_BUFFER_POOL(shared->pool))
+        return dmabuf ? "pool-dmabuf" : "pool-memfd";
+    return dmabuf ? "upstream-dmabuf" : "upstream-memfd";
+}
+
 static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffer)
 {
     ZeroteeSink *self = ZEROTEE_SINK(basesink);
@@ -687,12 +708,18 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
         return GST_FLOW_OK;
 
     GstBuffer *shared = nullptr;
-    if (zerotee::isFdBacked(buffer)) {
+    bool copied = !zerotee::isFdBacked(buffer);
+    if (!copied) {
         shared = gst_buffer_ref(buffer);
     } else {
         shared = zerotee_sink_copy_to_shared(self, buffer);
         if (!shared)
             return GST_FLOW_OK; // counted; the producer never waits
+    }
+    {
+        const char *memory = zerotee_sink_memory_kind(shared, copied);
+        std::lock_guard statsLock(priv->statsMutex);
+        priv->counters.memory = memory;
     }
 
     zerotee::BufferLayout layout;

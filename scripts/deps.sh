@@ -17,6 +17,7 @@ PACKAGES=(
     qml6-module-qt-labs-folderlistmodel
     libdrm-dev libsystemd-dev libtomlplusplus-dev libopencv-dev opencv-data python3-onnx
     ffmpeg xvfb x11-utils libgl1-mesa-dri procps openssl python3-matplotlib
+    qemu-system-x86 busybox-static v4l-utils
 )
 
 missing=()

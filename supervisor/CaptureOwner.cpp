@@ -94,6 +94,7 @@ bool CaptureOwner::buildPipeline(QString *error)
             return GST_PAD_PROBE_OK;
         },
         &frameCounter_, nullptr);
+    conversion_.watch(pad);
     if (GstElement *tee = gst_bin_get_by_name(GST_BIN(pipeline_), "split")) {
         // tee does not pass a downstream pool upstream: answer the ALLOCATION query on its
         // sink pad with the bus sink's own answer, so the source still draws into the bus's
@@ -409,6 +410,8 @@ void CaptureOwner::handleBranchError(const QString &reason)
 
 QJsonObject CaptureOwner::snapshot() const
 {
+    // Read before the frame counter, whose probe runs first: converted frames <= frames.
+    const quint64 converted = conversion_.bytes();
     QJsonObject o{
         {QStringLiteral("name"), camera_.name},
         {QStringLiteral("source"), camera_.source},
@@ -430,8 +433,14 @@ QJsonObject CaptureOwner::snapshot() const
             guint64 pixelCopied = 0, copied = 0;
             gst_structure_get_uint64(stats, "pixel-bytes-copied", &pixelCopied);
             gst_structure_get_uint64(stats, "bytes-copied", &copied);
-            o.insert(QStringLiteral("pixel_bytes_copied"), qint64(pixelCopied));
+            // A converter in front of the bus writes every pixel anew: a copy, counted as one.
+            o.insert(QStringLiteral("pixel_bytes_copied"), qint64(pixelCopied + converted));
+            o.insert(QStringLiteral("pixel_bytes_converted"), qint64(converted));
+            o.insert(QStringLiteral("conversion"), conversion_.description());
             o.insert(QStringLiteral("bytes_copied"), qint64(copied));
+            // What the bus carries: upstream-dmabuf is the camera's own buffers.
+            if (const gchar *memory = gst_structure_get_string(stats, "memory"))
+                o.insert(QStringLiteral("memory"), QString::fromUtf8(memory));
             gst_structure_free(stats);
         }
         gst_object_unref(sink);

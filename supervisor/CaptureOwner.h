@@ -1,6 +1,7 @@
 #pragma once
 
 #include "BusPublisher.h"
+#include "CaptureConversion.h"
 #include "RestartPolicy.h"
 #include "SupervisorConfig.h"
 
@@ -59,7 +60,8 @@ public:
     quint64 frames() const { return frames_; }
     double fps() const { return fps_; }
     int retries() const { return retries_; }
-    /// State, error, fps, frames, retries and the sink's copy counters.
+    /// State, error, fps, frames, retries, the sink's copy counters (plus the converter's
+    /// pixel bytes, see CaptureConversion) and the memory the bus carries.
     QJsonObject snapshot() const;
 
     /// Set before start(): pipelines then get the tee, and the branch is attached each time the
@@ -103,6 +105,7 @@ private:
     QTimer tickTimer_;
     QElapsedTimer sinceLastFrame_;
     std::atomic<quint64> frameCounter_{0};
+    CaptureConversion conversion_; // outlives every pipeline (its probes point here)
     quint64 frames_ = 0;
     quint64 framesAtLastTick_ = 0;
     double fps_ = 0;

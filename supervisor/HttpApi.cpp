@@ -213,6 +213,21 @@ QString HttpApi::metrics(const QJsonObject &status)
         }
     }
 
+    // An info-style gauge: 1 for the memory the bus carries now (upstream-dmabuf: the camera's
+    // own DMABUFs; pool-*: the sink's pool; copied-*: copies, see capture_pixel_bytes_copied).
+    family(QStringLiteral("capture_memory"), "gauge",
+           "1 for the kind of memory the bus carries (upstream-dmabuf, pool-memfd, copied-memfd, "
+           "...).");
+    for (const QJsonValue &c : cameras) {
+        QJsonObject camera = c.toObject();
+        if (!camera.contains(QStringLiteral("memory")))
+            continue;
+        sample(QStringLiteral("capture_memory"),
+               {label(QStringLiteral("camera"), camera.value(QStringLiteral("name")).toString()),
+                label(QStringLiteral("memory"), camera.value(QStringLiteral("memory")).toString())},
+               1);
+    }
+
     const QJsonArray workers = status.value(QStringLiteral("workers")).toArray();
     struct WorkerMetric {
         const char *name, *type, *help, *key;

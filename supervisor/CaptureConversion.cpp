@@ -1,0 +1,98 @@
+#include "CaptureConversion.h"
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+namespace zerotee {
+
+namespace {
+
+// The raw video caps furthest upstream of sinkPad, following single-input elements (converter,
+// videorate, capsfilter, tee, a source's own capsfilter): what the source itself delivers.
+GstCaps *sourceVideoCaps(GstPad *sinkPad)
+{
+    GstCaps *found = nullptr;
+    GstPad *pad = GST_PAD(gst_object_ref(sinkPad));
+    for (int depth = 0; pad && depth < 32; ++depth) {
+        GstPad *peer = gst_pad_get_peer(pad);
+        gst_object_unref(pad);
+        pad = nullptr;
+        if (!peer)
+            break;
+        if (GstCaps *caps = gst_pad_get_current_caps(peer)) {
+            if (gst_structure_has_name(gst_caps_get_structure(caps, 0), "video/x-raw"))
+                gst_caps_replace(&found, caps);
+            gst_caps_unref(caps);
+        }
+        GstElement *element = gst_pad_get_parent_element(peer);
+        gst_object_unref(peer);
+        if (!element)
+            break;
+        GST_OBJECT_LOCK(element);
+        if (element->numsinkpads == 1)
+            pad = GST_PAD(gst_object_ref(element->sinkpads->data));
+        GST_OBJECT_UNLOCK(element);
+        gst_object_unref(element);
+    }
+    if (pad)
+        gst_object_unref(pad);
+    return found;
+}
+
+QString describe(const GstVideoInfo &info)
+{
+    return QStringLiteral("%1 %2x%3")
+        .arg(QString::fromUtf8(gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info))))
+        .arg(GST_VIDEO_INFO_WIDTH(&info))
+        .arg(GST_VIDEO_INFO_HEIGHT(&info));
+}
+
+} // namespace
+
+void CaptureConversion::watch(GstPad *sinkPad)
+{
+    converting_ = false;
+    gst_pad_add_probe(
+        sinkPad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        [](GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+            auto *self = static_cast<CaptureConversion *>(data);
+            if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
+                if (self->converting_.load(std::memory_order_relaxed))
+                    self->bytes_.fetch_add(gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info)),
+                                           std::memory_order_relaxed);
+            } else if (GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+                       event && GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+                GstCaps *caps = nullptr;
+                gst_event_parse_caps(event, &caps);
+                self->onCaps(pad, caps);
+            }
+            return GST_PAD_PROBE_OK;
+        },
+        this, nullptr);
+}
+
+void CaptureConversion::onCaps(GstPad *sinkPad, GstCaps *busCaps)
+{
+    GstCaps *sourceCaps = sourceVideoCaps(sinkPad);
+    GstVideoInfo bus, source;
+    QString description;
+    if (busCaps && sourceCaps && gst_video_info_from_caps(&bus, busCaps) &&
+        gst_video_info_from_caps(&source, sourceCaps) &&
+        (GST_VIDEO_INFO_FORMAT(&bus) != GST_VIDEO_INFO_FORMAT(&source) ||
+         GST_VIDEO_INFO_WIDTH(&bus) != GST_VIDEO_INFO_WIDTH(&source) ||
+         GST_VIDEO_INFO_HEIGHT(&bus) != GST_VIDEO_INFO_HEIGHT(&source)))
+        description = describe(source) + QStringLiteral(" -> ") + describe(bus);
+    if (sourceCaps)
+        gst_caps_unref(sourceCaps);
+    QMutexLocker lock(&mutex_);
+    description_ = description;
+    converting_ = !description.isEmpty();
+}
+
+QString CaptureConversion::description() const
+{
+    QMutexLocker lock(&mutex_);
+    return description_;
+}
+
+} // namespace zerotee
