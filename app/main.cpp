@@ -3,6 +3,7 @@
 #include "CommandLine.h"
 #include "HeadlessService.h"
 #include "PanelApp.h"
+#include "StaticElements.h"
 
 #include <QCoreApplication>
 #include <cstdio>
@@ -11,6 +12,11 @@
 int main(int argc, char **argv)
 {
     gst_init(&argc, &argv);
+    // The capture's zeroteesink comes from this binary, wherever it runs from.
+    if (!zerotee::registerStaticElements()) {
+        std::fprintf(stderr, "zerotee: cannot register the zerotee elements\n");
+        return 1;
+    }
     const bool panel = zerotee::PanelApp::wanted(argc, argv);
     if (const char *problem = panel ? zerotee::PanelApp::missingDisplay() : nullptr) {
         std::fprintf(stderr, "zerotee: %s\n", problem);

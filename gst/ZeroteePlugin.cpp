@@ -1,15 +1,14 @@
-// The `zerotee` GStreamer plugin: zeroteesink and zeroteesrc.
+// The `zerotee` GStreamer plugin module: zeroteesink and zeroteesrc for third-party pipelines
+// (gst-launch-1.0, applications). zerotee's own programs register the same elements in-process
+// (StaticElements.h) and never load this module.
 
-#include "ZeroteeSink.h"
-#include "ZeroteeSrc.h"
+#include "StaticElements.h"
 
 #include <gst/gst.h>
 
 static gboolean plugin_init(GstPlugin *plugin)
 {
-    gboolean ok = gst_element_register(plugin, "zeroteesink", GST_RANK_NONE, ZEROTEE_TYPE_SINK);
-    ok = gst_element_register(plugin, "zeroteesrc", GST_RANK_NONE, ZEROTEE_TYPE_SRC) && ok;
-    return ok;
+    return zerotee::registerElements(plugin);
 }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, zerotee,

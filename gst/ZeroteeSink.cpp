@@ -35,7 +35,6 @@ enum {
     PROP_QUOTA,
     PROP_LEASE_TIMEOUT,
     PROP_CAPTURE_RESERVE,
-    PROP_BUS_PUBLISHER,
     PROP_STATS,
 };
 
@@ -59,6 +58,7 @@ struct Settings {
     guint leaseTimeoutMs = DEFAULT_LEASE_TIMEOUT;
     guint captureReserve = DEFAULT_CAPTURE_RESERVE;
     zerotee::BusPublisher *busPublisher = nullptr; // external: the host serves the socket
+                                                   // (zerotee::setSinkBusPublisher)
 };
 
 struct CopyCounters {
@@ -79,7 +79,8 @@ struct Registration {
 /// Everything that exists between start() and stop(). The registrations and the held buffers
 /// are guarded by the bus's mutex, shared by the streaming thread (render) and whoever serves
 /// the sockets: the sink's own I/O thread (PublisherPollLoop), or, with an external
-/// #bus-publisher, the host's event loop (the supervisor, whose consumers outlive this sink).
+/// zerotee::setSinkBusPublisher(), the host's event loop (the supervisor, whose consumers outlive
+/// this sink).
 struct Runtime {
     std::unique_ptr<zerotee::BusPublisher> ownBus; // when the sink serves its own socket
     zerotee::BusPublisher *bus = nullptr;          // ownBus or the external one
@@ -200,14 +201,6 @@ static void zerotee_sink_class_init(ZeroteeSinkClass *klass)
             DEFAULT_CAPTURE_RESERVE,
             GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
     g_object_class_install_property(
-        gobjectClass, PROP_BUS_PUBLISHER,
-        g_param_spec_pointer(
-            "bus-publisher", "Bus publisher",
-            "For applications embedding the sink: a zerotee::BusPublisher whose socket the "
-            "application serves itself, and whose consumers outlive this element (socket-path "
-            "is then ignored)",
-            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-    g_object_class_install_property(
         gobjectClass, PROP_STATS,
         g_param_spec_boxed("stats", "Statistics",
                            "clients, frames-published, frames-sent, drops-quota, drops-socket, "
@@ -270,9 +263,6 @@ static void zerotee_sink_set_property(GObject *object, guint prop_id, const GVal
     case PROP_CAPTURE_RESERVE:
         s.captureReserve = g_value_get_uint(value);
         break;
-    case PROP_BUS_PUBLISHER:
-        s.busPublisher = static_cast<zerotee::BusPublisher *>(g_value_get_pointer(value));
-        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -329,14 +319,18 @@ static void zerotee_sink_get_property(GObject *object, guint prop_id, GValue *va
     case PROP_CAPTURE_RESERVE:
         g_value_set_uint(value, s.captureReserve);
         break;
-    case PROP_BUS_PUBLISHER:
-        g_value_set_pointer(value, s.busPublisher);
-        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
     }
     GST_OBJECT_UNLOCK(self);
+}
+
+void zerotee::setSinkBusPublisher(ZeroteeSink *sink, BusPublisher *bus)
+{
+    GST_OBJECT_LOCK(sink);
+    sink->priv->settings.busPublisher = bus;
+    GST_OBJECT_UNLOCK(sink);
 }
 
 // Turns a consumer's keyframe request into an upstream force-key-unit event (outside the lock).

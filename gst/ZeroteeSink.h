@@ -33,3 +33,19 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(ZeroteeSink, zerotee_sink, ZEROTEE, SINK, GstBaseSink)
 
 G_END_DECLS
+
+namespace zerotee {
+
+class BusPublisher;
+
+/// For a program that runs the sink in-process on a bus it serves itself (the supervisor, whose
+/// consumers outlive any one capture pipeline): the sink publishes into @p bus instead of
+/// listening on #ZeroteeSink:socket-path. Takes effect at the next start (NULL/READY → PAUSED);
+/// @p bus must outlive the element's run; null returns to socket-path.
+///
+/// A typed call on this binary's own ZeroteeSink class, not a GObject property: the element must
+/// come from the in-process registration (registerStaticElements()), so both sides are one
+/// build of one class. ZEROTEE_IS_SINK() tells whether an element is.
+void setSinkBusPublisher(ZeroteeSink *sink, BusPublisher *bus);
+
+} // namespace zerotee

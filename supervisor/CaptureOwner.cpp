@@ -1,6 +1,8 @@
 #include "CaptureOwner.h"
 
 #include "CaptureSource.h"
+#include "StaticElements.h"
+#include "ZeroteeSink.h"
 
 #include <QDateTime>
 #include <QPointer>
@@ -70,6 +72,11 @@ void CaptureOwner::setState(State state)
 
 bool CaptureOwner::buildPipeline(QString *error)
 {
+    // The capture's zeroteesink must be this binary's class, whatever GST_PLUGIN_PATH says.
+    if (!registerStaticElements()) {
+        *error = QStringLiteral("cannot register the zerotee elements in-process");
+        return false;
+    }
     QString description = capturePipelineDescription(camera_, bool(branchFactory_));
     GError *gerror = nullptr;
     GstElement *pipeline = gst_parse_launch(description.toUtf8().constData(), &gerror);
@@ -82,10 +89,21 @@ bool CaptureOwner::buildPipeline(QString *error)
             gst_object_unref(pipeline);
         return false;
     }
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "bus");
+    if (!sink || !ZEROTEE_IS_SINK(sink)) {
+        // Only this binary's own ZeroteeSink can take a BusPublisher (see StaticElements.h).
+        *error = QStringLiteral("the capture pipeline's zeroteesink is not this program's "
+                                "element (%1)")
+                     .arg(sink ? QString::fromUtf8(G_OBJECT_TYPE_NAME(sink))
+                               : QStringLiteral("no element named 'bus'"));
+        if (sink)
+            gst_object_unref(sink);
+        gst_object_unref(pipeline);
+        return false;
+    }
     pipeline_ = pipeline;
-    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline_), "bus");
-    g_object_set(sink, "bus-publisher", static_cast<gpointer>(&publisher_), "pool-size",
-                 guint(camera_.poolSize), NULL);
+    setSinkBusPublisher(ZEROTEE_SINK(sink), &publisher_);
+    g_object_set(sink, "pool-size", guint(camera_.poolSize), NULL);
     GstPad *pad = gst_element_get_static_pad(sink, "sink");
     gst_pad_add_probe(
         pad, GST_PAD_PROBE_TYPE_BUFFER,

@@ -125,6 +125,7 @@ WorkerSpec Supervisor::specFor(const WorkerConfig &worker, QString *error) const
     spec.name = worker.name.isEmpty() ? workers_->uniqueName(*kind) : worker.name;
     spec.options = worker.options;
     WorkerCommandBuilder builder(config_.busSocketPath(worker.camera), config_.workerPath);
+    builder.setCameraName(worker.camera);
     *error = builder.complete(spec);
     return spec;
 }

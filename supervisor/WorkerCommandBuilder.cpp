@@ -148,6 +148,35 @@ QString WorkerCommandBuilder::findExecutable(const QString &name, QString *searc
     return {};
 }
 
+QString WorkerCommandBuilder::pluginDirectory()
+{
+    if (!QCoreApplication::instance())
+        return {};
+    const QDir binDir(QCoreApplication::applicationDirPath());
+    for (const QString &relative :
+         QStringLiteral(ZEROTEE_PLUGIN_DIRS_FROM_BIN).split(u':', Qt::SkipEmptyParts)) {
+        const QString dir = QDir::cleanPath(binDir.absoluteFilePath(relative));
+        if (QFileInfo::exists(dir + QStringLiteral("/libgstzerotee.so")))
+            return dir;
+    }
+    return {};
+}
+
+QMap<QString, QString> WorkerCommandBuilder::pluginPathEnvironment(const QString &pluginDir)
+{
+    if (pluginDir.isEmpty())
+        return {};
+    const QString variable = qEnvironmentVariableIsSet("GST_PLUGIN_PATH_1_0")
+                                 ? QStringLiteral("GST_PLUGIN_PATH_1_0")
+                                 : QStringLiteral("GST_PLUGIN_PATH");
+    const QString current = qEnvironmentVariable(variable.toUtf8().constData());
+    const QStringList dirs = current.split(u':', Qt::SkipEmptyParts);
+    for (const QString &dir : dirs)
+        if (QDir::cleanPath(dir) == pluginDir)
+            return {};
+    return {{variable, dirs.isEmpty() ? pluginDir : pluginDir + u':' + current}};
+}
+
 WorkerCommandBuilder::Command
 WorkerCommandBuilder::customPipelineArguments(const QString &pipeline, const QString &socketPath)
 {
@@ -218,7 +247,11 @@ WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
                                    .arg(mount));
         }
         command.arguments = {QStringLiteral("--socket"), socketPath_};
-        command.arguments << optionFlags(options);
+        QVariantMap flags = options;
+        if (kind == WorkerKind::Recorder && !cameraName_.isEmpty())
+            flags.insert(QStringLiteral("camera"),
+                         options.value(QStringLiteral("camera"), cameraName_));
+        command.arguments << optionFlags(flags);
         break;
     }
     case WorkerKind::Custom: {
@@ -231,6 +264,7 @@ WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
         command = customPipelineArguments(pipeline, socketPath_);
         if (!command.ok())
             return command;
+        command.environment = pluginPathEnvironment(pluginDirectory());
         break;
     }
     }
@@ -257,6 +291,7 @@ QString WorkerCommandBuilder::complete(WorkerSpec &spec) const
         return command.error;
     spec.program = command.program;
     spec.arguments = command.arguments;
+    spec.environment.insert(command.environment);
     return {};
 }
 

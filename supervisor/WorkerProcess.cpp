@@ -2,6 +2,7 @@
 
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <QProcessEnvironment>
 
 #include <algorithm>
 #include <csignal>
@@ -98,6 +99,12 @@ WorkerProcess::WorkerProcess(WorkerSpec spec, QObject *parent)
 {
     process_->setProgram(spec_.program);
     process_->setArguments(spec_.arguments);
+    if (!spec_.environment.isEmpty()) {
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        for (auto it = spec_.environment.cbegin(); it != spec_.environment.cend(); ++it)
+            environment.insert(it.key(), it.value());
+        process_->setProcessEnvironment(environment);
+    }
     process_->setProcessChannelMode(QProcess::SeparateChannels);
     // Only workers that take commands on stdin (the recorder's triggers) get a pipe there.
     if (!spec_.acceptsInput)

@@ -2,6 +2,7 @@
 
 #include "RestartPolicy.h"
 
+#include <QMap>
 #include <QString>
 #include <QStringList>
 #include <QVariantMap>
@@ -42,6 +43,9 @@ struct WorkerSpec {
 
     QString program;
     QStringList arguments;
+    /// Variables set for this worker on top of the supervisor's own environment (a custom
+    /// worker's gst-launch-1.0 gets the plugin folder of this build, WorkerCommandBuilder).
+    QMap<QString, QString> environment;
 
     RestartPolicy::Settings restart;
     StopTimeouts stop;

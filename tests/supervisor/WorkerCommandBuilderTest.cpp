@@ -51,6 +51,48 @@ private slots:
                                              QStringLiteral("--dir"), QStringLiteral("/rec")}));
     }
 
+    void recorderIsNamedAfterItsCamera()
+    {
+        // Issue 17: two cameras' recorders wrote into the same cam0 folder.
+        WorkerCommandBuilder front(kSocket, {bin_.path()});
+        front.setCameraName(QStringLiteral("front"));
+        const auto cmd =
+            front.build(WorkerKind::Recorder, {{QStringLiteral("dir"), QStringLiteral("/rec")}});
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(cmd.arguments, (QStringList{QStringLiteral("--socket"), kSocket,
+                                             QStringLiteral("--camera"), QStringLiteral("front"),
+                                             QStringLiteral("--dir"), QStringLiteral("/rec")}));
+        // An explicit option wins; other kinds take no camera flag.
+        const auto named = front.build(WorkerKind::Recorder, {{QStringLiteral("dir"), "/rec"},
+                                                              {QStringLiteral("camera"), "door"}});
+        QVERIFY(named.arguments.contains(QStringLiteral("door")));
+        QVERIFY(!named.arguments.contains(QStringLiteral("front")));
+        QVERIFY(!front.build(WorkerKind::Ai, {}).arguments.contains(QStringLiteral("--camera")));
+    }
+
+    void customWorkerGetsThePluginFolder()
+    {
+        // gst-launch-1.0 finds zeroteesrc only through the plugin module: the folder of this
+        // build goes first on whichever plugin path variable the environment uses.
+        qunsetenv("GST_PLUGIN_PATH_1_0");
+        qputenv("GST_PLUGIN_PATH", "/opt/other");
+        QCOMPARE(WorkerCommandBuilder::pluginPathEnvironment(QStringLiteral("/b/gst")),
+                 (QMap<QString, QString>{
+                     {QStringLiteral("GST_PLUGIN_PATH"), QStringLiteral("/b/gst:/opt/other")}}));
+        qputenv("GST_PLUGIN_PATH_1_0", "/b/gst/");
+        QVERIFY(WorkerCommandBuilder::pluginPathEnvironment(QStringLiteral("/b/gst")).isEmpty());
+        qputenv("GST_PLUGIN_PATH_1_0", "/x");
+        QCOMPARE(WorkerCommandBuilder::pluginPathEnvironment(QStringLiteral("/b/gst")),
+                 (QMap<QString, QString>{
+                     {QStringLiteral("GST_PLUGIN_PATH_1_0"), QStringLiteral("/b/gst:/x")}}));
+        qunsetenv("GST_PLUGIN_PATH_1_0");
+        qunsetenv("GST_PLUGIN_PATH");
+        QCOMPARE(WorkerCommandBuilder::pluginPathEnvironment(QStringLiteral("/b/gst")),
+                 (QMap<QString, QString>{
+                     {QStringLiteral("GST_PLUGIN_PATH"), QStringLiteral("/b/gst")}}));
+        QVERIFY(WorkerCommandBuilder::pluginPathEnvironment({}).isEmpty());
+    }
+
     void recorderNeedsDir()
     {
         const auto cmd = builder_.build(WorkerKind::Recorder, {});

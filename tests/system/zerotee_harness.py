@@ -3,6 +3,8 @@ of a process, polling, free ports, and a pass/fail tally. Used by supervisor_sys
 bench/chaos."""
 import json
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -22,6 +24,21 @@ class Checks:
         else:
             self.failures.append(what)
         return condition
+
+    def finish(self, tmp, log_path=None):
+        """Prints the tally; on success removes tmp, on failure keeps it (and prints the end of
+        log_path). Returns the exit code."""
+        if self.failures:
+            print(f"\n{len(self.failures)} check(s) failed (files in {tmp}):")
+            for f in self.failures:
+                print("  " + f)
+            if log_path:
+                with open(log_path, errors="replace") as f:
+                    print(f.read()[-3000:])
+            return 1
+        shutil.rmtree(tmp, ignore_errors=True)
+        print(f"\nall {self.passed} checks passed")
+        return 0
 
 
 def free_port():
@@ -158,3 +175,28 @@ def decode_errors(path, timeout=120):
     if r.returncode != 0 or r.stderr.strip():
         return f"exit {r.returncode}: " + " | ".join(r.stderr.strip().splitlines()[:3])
     return None
+
+
+def ffprobe_video(target, extra=()):
+    """(codec, width, height) of the first video stream of a file or URL, as ffprobe reads it,
+    or None. extra: ffprobe options before the input (e.g. -rtsp_transport tcp)."""
+    try:
+        r = subprocess.run(["ffprobe", "-v", "error", *extra, "-select_streams", "v:0",
+                            "-show_entries", "stream=codec_name,width,height", "-of", "json",
+                            target], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        return None
+    streams = json.loads(r.stdout or "{}").get("streams", [])
+    if r.returncode != 0 or not streams:
+        return None
+    return streams[0].get("codec_name"), streams[0].get("width"), streams[0].get("height")
+
+
+def terminate(proc, timeout=30):
+    """SIGTERM (a service's orderly stop), SIGKILL after timeout seconds; the exit code."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()

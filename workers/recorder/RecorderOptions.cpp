@@ -97,9 +97,10 @@ bool RecorderOptions::parse(const QStringList &arguments, RecorderOptions &optio
         return false;
     }
     const QString cameraName = parser.value(camera);
-    static const QRegularExpression cameraPattern("^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$");
+    // The supervisor's camera names ([[camera]] name) are valid here as they are.
+    static const QRegularExpression cameraPattern("^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$");
     if (!cameraPattern.match(cameraName).hasMatch())
-        return fail(camera, cameraName, "a name of up to 32 letters, digits, '-' or '_'");
+        return fail(camera, cameraName, "a name of up to 32 letters, digits, '.', '-' or '_'");
     options.camera = cameraName.toStdString();
 
     int64_t integer = 0;

@@ -6,6 +6,7 @@
 // {"type":"trigger","label":"motion"} lines on stdin (or SIGUSR1). See README.md.
 #include "RecorderOptions.h"
 #include "RecorderWorker.h"
+#include "StaticElements.h"
 #include "WorkerReporter.h"
 
 #include <gst/gst.h>
@@ -31,6 +32,11 @@ int main(int argc, char **argv)
         return 2;
     }
     gst_init(&argc, &argv);
+    // zeroteesrc from this binary, wherever it runs from (no GST_PLUGIN_PATH needed).
+    if (!zerotee::registerStaticElements()) {
+        std::fprintf(stderr, "zerotee-recorder: cannot register the zerotee elements\n");
+        return 1;
+    }
     zerotee::WorkerReporter reporter;
     int code = 0;
     {

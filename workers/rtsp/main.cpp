@@ -5,6 +5,7 @@
 //                [--mount-profile /sub:640x360@10] [--auth digest --user NAME:PASS] …
 #include "RtspOptions.h"
 #include "RtspWorker.h"
+#include "StaticElements.h"
 #include "WorkerReporter.h"
 
 #include <QCoreApplication>
@@ -29,6 +30,11 @@ int main(int argc, char **argv)
         break;
     }
     gst_init(&argc, &argv);
+    // zeroteesrc from this binary, wherever it runs from (no GST_PLUGIN_PATH needed).
+    if (!zerotee::registerStaticElements()) {
+        std::fprintf(stderr, "zerotee-rtsp: cannot register the zerotee elements\n");
+        return 1;
+    }
     zerotee::WorkerReporter reporter;
     int code;
     {
