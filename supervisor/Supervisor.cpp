@@ -5,6 +5,7 @@
 #include "CaptureOwner.h"
 #include "EventLog.h"
 #include "WorkerCommandBuilder.h"
+#include "WorkerReportText.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -151,7 +152,7 @@ void Supervisor::onWorkerReport(const QString &name, const QJsonObject &report)
     QString type = report.value(QStringLiteral("type")).toString();
     // Detections and events go to the event log; "stats" only update the worker's figures.
     if (type == QStringLiteral("detection") || type == QStringLiteral("event")) {
-        events_->append(type, name, report.value(QStringLiteral("label")).toString(), report);
+        events_->append(type, name, workerReportText(report), report);
     }
     // An object appearing in the AI's view starts event recording on the same camera.
     WorkerProcess *worker = workers_->worker(name);

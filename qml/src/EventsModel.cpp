@@ -1,7 +1,5 @@
 #include "EventsModel.h"
 
-#include <QFileInfo>
-
 namespace zerotee {
 
 namespace {
@@ -68,31 +66,24 @@ QString EventsModel::levelOf(const QJsonObject &event)
 
 QString EventsModel::messageOf(const QJsonObject &event)
 {
+    // The supervisor's message says what happened in full (WorkerReportText); the panel words
+    // the AI's objects its own way, from the report's label.
     const QString type = event.value(QStringLiteral("type")).toString();
-    QString message = event.value(QStringLiteral("message")).toString();
-    if (type == u"detection") {
+    const QString message = event.value(QStringLiteral("message")).toString();
+    const QString label = event.value(QStringLiteral("label")).toString();
+    if (type == u"detection" && !label.isEmpty()) {
         const double score = event.value(QStringLiteral("score")).toDouble();
-        return QStringLiteral("%1 detected (%2 %)").arg(message).arg(qRound(score * 100));
+        return QStringLiteral("%1 detected (%2 %)").arg(label).arg(qRound(score * 100));
     }
-    if (type == u"event") {
-        // AI events (start/end of an object in view) and workers' own events (segments, errors).
+    if (type == u"event" && !label.isEmpty()) {
+        // AI events: the start and end of an object in view.
         const QString state = event.value(QStringLiteral("state")).toString();
         if (state == u"start")
-            return QStringLiteral("%1 appeared").arg(message);
+            return QStringLiteral("%1 appeared").arg(label);
         if (state == u"end")
             return QStringLiteral("%1 gone after %2 s")
-                .arg(message)
+                .arg(label)
                 .arg(event.value(QStringLiteral("duration_ms")).toDouble() / 1000.0, 0, 'f', 1);
-        const QString file = event.value(QStringLiteral("file")).toString();
-        if (!file.isEmpty())
-            return QStringLiteral("%1: %2").arg(message, QFileInfo(file).fileName());
-        if (message.isEmpty()) {
-            message = event.value(QStringLiteral("event")).toString();
-            if (message == u"listening")
-                message = QStringLiteral("listening on port %1")
-                              .arg(event.value(QStringLiteral("port")).toInt());
-        }
-        return message;
     }
     if (type == u"trigger")
         return QStringLiteral("trigger '%1' sent to %2 recorder(s)")
@@ -116,7 +107,7 @@ void EventsModel::add(const QJsonObject &event)
 
     if (row.type == u"detection" && !rows_.isEmpty()) {
         Row &top = rows_.first();
-        const QString label = event.value(QStringLiteral("message")).toString();
+        const QString label = event.value(QStringLiteral("label")).toString();
         if (top.type == u"detection" && top.source == row.source &&
             top.message.startsWith(label + u' ') && top.time.msecsTo(row.time) < kFoldMs) {
             top.count++;

@@ -92,8 +92,11 @@ private slots:
     {
         EventsModel model;
         auto detection = [](qint64 id, const QString &time, const QString &label) {
-            return QJsonObject{{"id", id},       {"time", time},     {"type", "detection"},
-                               {"source", "ai"}, {"message", label}, {"score", 0.5}};
+            // As the supervisor logs a detection report: the report's fields and its text.
+            return QJsonObject{
+                {"id", id},       {"time", time},   {"type", "detection"},
+                {"source", "ai"}, {"label", label}, {"message", label + ", score 0.5"},
+                {"score", 0.5}};
         };
         model.add(detection(1, "2024-01-01T10:00:00.000Z", "motion"));
         model.add(detection(2, "2024-01-01T10:00:01.000Z", "motion"));
@@ -116,12 +119,22 @@ private slots:
 
     void eventMessagesSayWhatHappened()
     {
-        QCOMPARE(
-            EventsModel::messageOf({{"type", "event"}, {"message", "person"}, {"state", "start"}}),
-            "person appeared");
-        QCOMPARE(EventsModel::messageOf(
-                     {{"type", "event"}, {"message", "segment-closed"}, {"file", "/r/cam0/a.mkv"}}),
+        QCOMPARE(EventsModel::messageOf({{"type", "event"},
+                                         {"label", "person"},
+                                         {"state", "start"},
+                                         {"message", "person started (score 0.9)"}}),
+                 "person appeared");
+        // Everything else as the supervisor worded it (WorkerReportText).
+        QCOMPARE(EventsModel::messageOf({{"type", "event"},
+                                         {"label", "segment-closed"},
+                                         {"file", "/r/cam0/a.mkv"},
+                                         {"message", "segment-closed: a.mkv"}}),
                  "segment-closed: a.mkv");
+        QCOMPARE(EventsModel::messageOf({{"type", "event"},
+                                         {"event", "listening"},
+                                         {"port", 8554},
+                                         {"message", "listening on port 8554"}}),
+                 "listening on port 8554");
         QCOMPARE(EventsModel::levelOf({{"type", "worker"}, {"state", "backing-off"}}), "warning");
     }
 
