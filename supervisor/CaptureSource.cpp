@@ -2,6 +2,9 @@
 
 #include <gst/gst.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace zerotee {
 
 namespace {
@@ -22,13 +25,31 @@ QString quoted(const QString &path)
     return u'"' + escaped + u'"';
 }
 
+/// videotestsrc's ball has a fixed radius of 20 pixels: at 1920x1080 it covered 0.06 % of the
+/// frame, less than the AI's smallest motion box once scaled to its 320-pixel working width,
+/// and the demo's AI saw nothing. Drawn at most kTestWidth wide and scaled up, the ball is the
+/// same share of the picture (6 % of the width) at every size.
+QString testSourceDescription(const CameraConfig &camera)
+{
+    constexpr int kTestWidth = 640;
+    const QString source = QStringLiteral("videotestsrc is-live=true pattern=ball");
+    if (camera.width <= kTestWidth)
+        return source;
+    const int height =
+        std::max(2, int(std::lround(double(kTestWidth) * camera.height / camera.width / 2.0)) * 2);
+    return QStringLiteral("%1 ! capsfilter caps=\"video/x-raw,width=%2,height=%3\" ! videoscale")
+        .arg(source)
+        .arg(kTestWidth)
+        .arg(height);
+}
+
 } // namespace
 
 QString capturePipelineDescription(const CameraConfig &camera, bool withBranchTee)
 {
     QString source;
     if (camera.source == QStringLiteral("test"))
-        source = QStringLiteral("videotestsrc is-live=true pattern=ball");
+        source = testSourceDescription(camera);
     else if (camera.source.startsWith(QStringLiteral("v4l2:")))
         source =
             QStringLiteral("v4l2src device=%1 io-mode=dmabuf").arg(quoted(camera.source.mid(5)));
