@@ -167,9 +167,14 @@ CommandLine parseCommandLine(const QStringList &arguments)
         QStringLiteral("Keep the set of workers in FILE across restarts (panel default: "
                        "$XDG_STATE_HOME/zerotee/workers.json)."),
         QStringLiteral("FILE"));
-    const QCommandLineOption window(QStringLiteral("window"),
-                                    QStringLiteral("Panel window size (default: full screen)."),
-                                    QStringLiteral("WxH"));
+    const QCommandLineOption window(
+        QStringLiteral("window"),
+        QStringLiteral("The panel in a window of this size (a desktop). Also [panel] window."),
+        QStringLiteral("WxH"));
+    const QCommandLineOption fullscreen(
+        QStringLiteral("fullscreen"),
+        QStringLiteral("The panel fills the screen. Default: on a device platform (eglfs, "
+                       "linuxfb) or with a touch screen. Also [panel] fullscreen."));
     const QCommandLineOption profile(
         QStringLiteral("profile"),
         QStringLiteral("Hardware profile merged under the configuration: imx8mp, raspberrypi, pc, "
@@ -181,7 +186,7 @@ CommandLine parseCommandLine(const QStringList &arguments)
     parser.addOptions({help,     version,  headless, config,   source,     size,  fps,
                        format,   socket,   record,   rtsp,     rtspPort,   ai,    control,
                        httpPort, httpBind, noHttp,   logLevel, workerPath, state, window});
-    parser.addOptions({profile, suggestProfile});
+    parser.addOptions({profile, suggestProfile, fullscreen});
 
     if (!parser.parse(arguments))
         return failWith(parser.errorText() + QStringLiteral("\nTry 'zerotee --help'."));
@@ -293,10 +298,18 @@ CommandLine parseCommandLine(const QStringList &arguments)
             QStringLiteral("bad settings:\n  %1").arg(errors.errors.join(QStringLiteral("\n  "))));
     result.headless = parser.isSet(headless);
     result.stateFile = parser.value(state);
-    if (parser.isSet(window) &&
-        !parseSize(parser.value(window), &result.windowWidth, &result.windowHeight))
-        return failWith(QStringLiteral("--window: '%1' is not WIDTHxHEIGHT, e.g. 800x480")
-                            .arg(parser.value(window)));
+    if (parser.isSet(window) && parser.isSet(fullscreen))
+        return failWith(QStringLiteral("--window and --fullscreen exclude each other"));
+    if (parser.isSet(window)) {
+        if (!parseSize(parser.value(window), &c.panel.windowWidth, &c.panel.windowHeight))
+            return failWith(QStringLiteral("--window: '%1' is not WIDTHxHEIGHT, e.g. 800x480")
+                                .arg(parser.value(window)));
+        c.panel.fullscreen = false;
+    }
+    if (parser.isSet(fullscreen)) {
+        c.panel.fullscreen = true;
+        c.panel.windowWidth = c.panel.windowHeight = 0;
+    }
     return result;
 }
 

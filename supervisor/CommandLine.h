@@ -14,9 +14,6 @@ struct CommandLine {
     /// --state FILE: where the worker set is kept across restarts (WorkerSetStore); empty =
     /// not kept in headless mode, $XDG_STATE_HOME/zerotee/workers.json for the panel.
     QString stateFile;
-    /// --window WxH: the panel's window size; 0 = full screen.
-    int windowWidth = 0;
-    int windowHeight = 0;
     bool exitNow = false;
     int exitCode = 0;
     QString message; // printed on exit: help/version on stdout, errors on stderr
@@ -27,7 +24,8 @@ struct CommandLine {
 ///
 ///   --headless --source SRC --size WxH --fps N --format F --config FILE --socket PATH
 ///   --record DIR --rtsp --rtsp-port N --ai --control PATH --http-port N --http-bind ADDR
-///   --no-http --log-level LEVEL --worker-path DIR --state FILE --window WxH --version --help
+///   --no-http --log-level LEVEL --worker-path DIR --state FILE --window WxH --fullscreen
+///   --version --help   (--window/--fullscreen land in config.panel)
 CommandLine parseCommandLine(const QStringList &arguments);
 
 } // namespace zerotee

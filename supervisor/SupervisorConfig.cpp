@@ -327,8 +327,8 @@ QStringList SupervisorConfig::knownKeys()
     QStringList keys;
     tKnownKeys = &keys;
     SupervisorConfig scratch;
-    parseConfig(QStringLiteral("[http]\n[[camera]]\n[[worker]]\n"), QStringLiteral("keys"),
-                &scratch);
+    parseConfig(QStringLiteral("[http]\n[panel]\nfullscreen = false\n[[camera]]\n[[worker]]\n"),
+                QStringLiteral("keys"), &scratch);
     tKnownKeys = nullptr;
     // A key read by a reader of its own ("http", "camera") is a table, not a key.
     QStringList result;
@@ -374,6 +374,7 @@ ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorC
     r.string("profile", &result.profile);
     r.stringList("worker_path", &result.workerPath);
     r.skip("http");
+    r.skip("panel");
     r.skip("camera");
     r.skip("worker");
     r.rejectUnknown();
@@ -388,6 +389,32 @@ ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorC
             h.rejectUnknown();
         } else {
             errors.add(QStringLiteral("http"), QStringLiteral("must be a table"));
+        }
+    }
+
+    if (const toml::node *panel = root.get("panel")) {
+        if (const toml::table *t = panel->as_table()) {
+            TableReader p(*t, QStringLiteral("panel"), errors);
+            if (t->contains("fullscreen")) {
+                bool fullscreen = false;
+                p.boolean("fullscreen", &fullscreen);
+                result.panel.fullscreen = fullscreen;
+            } else {
+                p.skip("fullscreen");
+            }
+            QString window;
+            p.string("window", &window);
+            if (!window.isEmpty() &&
+                !parseSize(window, &result.panel.windowWidth, &result.panel.windowHeight))
+                errors.add(p.name("window"),
+                           QStringLiteral("'%1' is not WIDTHxHEIGHT (16..8192)").arg(window));
+            p.rejectUnknown();
+            if (result.panel.fullscreen.value_or(false) && result.panel.windowWidth > 0)
+                errors.add(p.name("window"),
+                           QStringLiteral("a window size and fullscreen = true exclude each "
+                                          "other"));
+        } else {
+            errors.add(QStringLiteral("panel"), QStringLiteral("must be a table"));
         }
     }
 

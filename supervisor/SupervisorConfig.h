@@ -6,6 +6,8 @@
 #include <QStringList>
 #include <QVariantMap>
 
+#include <optional>
+
 namespace zerotee {
 
 /// One camera: where frames come from and how they are shaped and shared.
@@ -45,6 +47,16 @@ struct HttpConfig {
     QString token;
 };
 
+/// The touch panel's window (`zerotee` without --headless): `[panel]`, --fullscreen, --window.
+struct PanelConfig {
+    /// Fill the screen. Unset: yes on a device platform (eglfs, linuxfb) or where a touch
+    /// screen is present, a window otherwise (WindowPlacement).
+    std::optional<bool> fullscreen;
+    /// A window of this size (0 = fitted to the screen); only when not full screen.
+    int windowWidth = 0;
+    int windowHeight = 0;
+};
+
 /// The whole configuration: file, then command-line flags on top.
 struct SupervisorConfig {
     /// Private directory for the bus sockets (0700); default $XDG_RUNTIME_DIR/zerotee.
@@ -60,6 +72,7 @@ struct SupervisorConfig {
     /// Extra directories searched for worker executables.
     QStringList workerPath;
     HttpConfig http;
+    PanelConfig panel;
     QList<CameraConfig> cameras{CameraConfig{}};
     QList<WorkerConfig> workers;
 

@@ -2,6 +2,7 @@
 
 #include "PanelController.h"
 #include "PreviewController.h"
+#include "WindowPlacement.h"
 
 #include <HeadlessService.h>
 #include <WorkerSetStore.h>
@@ -158,12 +159,15 @@ bool PanelApp::start(QString *error)
         shutdown();
         return false;
     }
-    if (commandLine_.windowWidth > 0) {
-        window_->resize(commandLine_.windowWidth, commandLine_.windowHeight);
-        window_->show();
-    } else {
-        window_->showFullScreen();
-    }
+    const WindowPlacement::Decision placement =
+        WindowPlacement::place(window_, commandLine_.config.panel);
+    qCInfo(lcPanel).noquote() << (placement.fullscreen ? "full screen" : "window")
+                              << QStringLiteral("%1x%2+%3+%4")
+                                     .arg(placement.geometry.width())
+                                     .arg(placement.geometry.height())
+                                     .arg(placement.geometry.x())
+                                     .arg(placement.geometry.y())
+                              << "(" + placement.reason + ")";
     window_->installEventFilter(this);
     return true;
 }

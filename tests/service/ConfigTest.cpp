@@ -153,6 +153,37 @@ pipeline = "zeroteesrc ! fakesink"
         QVERIFY(cl.config.controlPath.endsWith(QStringLiteral("/zerotee/control.sock")));
     }
 
+    void panelWindowFromFileAndFlags()
+    {
+        SupervisorConfig config;
+        QVERIFY(parse(QStringLiteral("[panel]\nwindow = \"1024x600\"\n"), &config).ok());
+        QVERIFY(!config.panel.fullscreen.has_value()); // automatic
+        QCOMPARE(config.panel.windowWidth, 1024);
+        QVERIFY(parse(QStringLiteral("[panel]\nfullscreen = false\n"), &config).ok());
+        QCOMPARE(config.panel.fullscreen, std::optional<bool>(false));
+        QVERIFY(mentions(parse(QStringLiteral("[panel]\nfullscreen = true\nwindow = \"8x4\"\n")),
+                         QStringLiteral("panel.window: '8x4' is not WIDTHxHEIGHT")));
+        QVERIFY(
+            mentions(parse(QStringLiteral("[panel]\nfullscreen = true\nwindow = \"800x480\"\n")),
+                     QStringLiteral("panel.window: a window size and fullscreen")));
+        QVERIFY(mentions(parse(QStringLiteral("[panel]\nkiosk = 1\n")),
+                         QStringLiteral("panel.kiosk: unknown key")));
+
+        CommandLine full =
+            parseCommandLine({QStringLiteral("zerotee"), QStringLiteral("--fullscreen")});
+        QVERIFY2(!full.exitNow, qPrintable(full.message));
+        QCOMPARE(full.config.panel.fullscreen, std::optional<bool>(true));
+        CommandLine window = parseCommandLine(
+            {QStringLiteral("zerotee"), QStringLiteral("--window"), QStringLiteral("800x480")});
+        QCOMPARE(window.config.panel.fullscreen, std::optional<bool>(false));
+        QCOMPARE(window.config.panel.windowHeight, 480);
+        CommandLine both =
+            parseCommandLine({QStringLiteral("zerotee"), QStringLiteral("--window"),
+                              QStringLiteral("800x480"), QStringLiteral("--fullscreen")});
+        QVERIFY(both.exitNow);
+        QCOMPARE(both.exitCode, 2);
+    }
+
     void badFlagsExitWithCodeTwo_data()
     {
         QTest::addColumn<QStringList>("args");
