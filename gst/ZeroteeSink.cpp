@@ -289,8 +289,8 @@ static GstStructure *zerotee_sink_stats(ZeroteeSink *self)
         G_TYPE_UINT64, c.dropsNoBuffer, "skipped-policy", G_TYPE_UINT64, st.skippedByPolicy,
         "evictions", G_TYPE_UINT64, st.evictions, "bytes-copied", G_TYPE_UINT64, c.bytesCopied,
         "pixel-bytes-copied", G_TYPE_UINT64, c.pixelBytesCopied, "memory", G_TYPE_STRING, c.memory,
-        "buffers-registered", G_TYPE_UINT, st.buffersRegistered, "registrations-sent",
-        G_TYPE_UINT64, st.registrationsSent, nullptr);
+        "buffers-registered", G_TYPE_UINT, st.buffersRegistered, "buffers-held", G_TYPE_UINT,
+        st.buffersHeld, "registrations-sent", G_TYPE_UINT64, st.registrationsSent, nullptr);
 }
 
 static void zerotee_sink_get_property(GObject *object, guint prop_id, GValue *value,
