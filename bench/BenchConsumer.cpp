@@ -35,7 +35,7 @@ namespace {
 const char *kUsage =
     "zerotee-bench-consumer --transport shm|zerotee --socket PATH [--size WxH] [--fps N]\n"
     "       [--seconds S] [--warmup W] [--json] [--latency-file PATH] [--src-props 'k=v ...']\n"
-    "       [--format NV12]\n"
+    "       [--format NV12] [--touch-stride BYTES]\n"
     "  --seconds 0 (default) runs until SIGTERM/SIGINT; SIGUSR1 (re)starts the window, SIGUSR2\n"
     "  ends it (the process keeps running until SIGTERM).";
 
@@ -51,6 +51,7 @@ struct Options {
     bool json = false;
     std::string latencyFile; // every latency of the window, one per line, in microseconds
     std::string srcProps;
+    size_t touchStride = 0; // > 0: also read one byte per this many bytes of the Y plane
 };
 
 // Owned by the streaming thread while the pipeline runs; the main thread reads it after the
@@ -64,6 +65,7 @@ struct Recorder {
     uint64_t reordered = 0; // counter went backwards or repeated
     uint64_t badStamps = 0; // stamp in the future or absurdly old: not a stamped frame
     uint64_t unmappable = 0;
+    uint64_t touched = 0; // sum of the bytes read by --touch-stride (kept so it is not elided)
     bool haveLast = false;
     uint64_t lastFrame = 0;
     uint64_t firstFrame = 0;
@@ -122,6 +124,17 @@ GstFlowReturn onNewSample(GstAppSink *sink, gpointer data)
             if (skip + sizeof(Stamp) <= map.size) {
                 std::memcpy(&stamp, map.data + skip, sizeof stamp);
                 ok = true;
+                // The same work as the client benchmark's consumers: one byte per page-ish
+                // step of the Y plane (bench/clients.py).
+                if (app->opt.touchStride > 0) {
+                    const size_t yBytes =
+                        size_t(meta ? meta->stride[0] : app->opt.width) * size_t(app->opt.height);
+                    const size_t end = std::min(map.size, skip + yBytes);
+                    uint64_t sum = 0;
+                    for (size_t i = skip; i < end; i += app->opt.touchStride)
+                        sum += map.data[i];
+                    r.touched += sum;
+                }
             }
             gst_memory_unmap(mem, &map);
         }
@@ -268,6 +281,8 @@ Options parseArgs(int argc, char **argv)
             o.srcProps = next();
         else if (a == "--format")
             o.format = next();
+        else if (a == "--touch-stride")
+            o.touchStride = size_t(std::atol(next()));
         else if (a == "-h" || a == "--help") {
             std::printf("usage: %s\n", kUsage);
             std::exit(0);
@@ -407,6 +422,7 @@ int main(int argc, char **argv)
     js += app.lateError.empty() ? "null" : "\"" + jsonEscape(app.lateError) + "\"";
     if (!srcStats.empty())
         js += ",\"src_stats\":\"" + jsonEscape(srcStats) + "\"";
+    js += ",\"touched\":" + std::to_string(r.touched);
     js += "}";
     if (!o.latencyFile.empty()) {
         if (FILE *f = std::fopen(o.latencyFile.c_str(), "w")) {

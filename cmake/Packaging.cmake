@@ -61,7 +61,7 @@ set(CPACK_PACKAGE_CONTACT "zerotee maintainers <zerotee@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "one camera, many processes, no pixel copies (zero-copy GStreamer frame bus)")
 set(CPACK_PACKAGE_DESCRIPTION
-    "zerotee owns a camera, shares its frames with other processes over a zero-copy bus\n(DMABUF/memfd passing) and runs a recorder, an RTSP server, an AI worker and any\ngst-launch pipeline as supervised processes. Includes the GStreamer plugin\n(zeroteesink, zeroteesrc), the control tool and a systemd unit.")
+    "zerotee owns a camera, shares its frames with other processes over a zero-copy bus\n(DMABUF/memfd passing) and runs a recorder, an RTSP server, an AI worker and any\ngst-launch pipeline as supervised processes. Includes the GStreamer plugin\n(zeroteesink, zeroteesrc), the control tool, a systemd unit, and the client library\n(libzerotee-client: C API, C++ wrapper, pkg-config file, Python package zerotee).")
 set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR}/packages)
 # CPack installs with prefix /usr into a staging DESTDIR, so the install-time /etc rule above
 # and absolute paths land where dpkg expects them.
@@ -82,10 +82,13 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 #   gstreamer1.0-tools: gst-launch-1.0 runs the custom workers
 #   gstreamer1.0-rtsp: rtspclientsink for RTSP push
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# libzerotee-client.so.1 is a public library: a shlibs file and ldconfig triggers.
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(_zerotee_depends
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
     gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-rtsp)
-set(_zerotee_recommends opencv-data)
+# python3-numpy: the Python client package (zerotee) hands out frames as numpy views.
+set(_zerotee_recommends opencv-data python3-numpy)
 if(TARGET zerotee-panel)
     # The panel's preview: qml6glsink and the GL elements in front of it, plus the QML modules.
     list(APPEND _zerotee_depends gstreamer1.0-qt6 gstreamer1.0-gl qml6-module-qtquick

@@ -154,9 +154,12 @@ void Supervisor::onWorkerReport(const QString &name, const QJsonObject &report)
     if (type == QStringLiteral("detection") || type == QStringLiteral("event")) {
         events_->append(type, name, workerReportText(report), report);
     }
-    // An object appearing in the AI's view starts event recording on the same camera.
+    // An object appearing in the AI's view (or a custom worker's: a script of its own, e.g.
+    // a Python motion detector) starts event recording on the same camera.
     WorkerProcess *worker = workers_->worker(name);
-    if (worker && worker->spec().kind == WorkerKind::Ai && type == QStringLiteral("event") &&
+    if (worker &&
+        (worker->spec().kind == WorkerKind::Ai || worker->spec().kind == WorkerKind::Custom) &&
+        type == QStringLiteral("event") &&
         report.value(QStringLiteral("state")).toString() == QStringLiteral("start"))
         trigger(workerCamera_.value(name), report.value(QStringLiteral("label")).toString(), name);
 }

@@ -12,6 +12,7 @@ namespace {
 
 const QString kSourceElement = QStringLiteral("zeroteesrc");
 const QString kSocketProperty = QStringLiteral("socket-path=");
+const QString kSocketPlaceholder = QStringLiteral("{socket}");
 
 WorkerCommandBuilder::Command failure(QString message)
 {
@@ -79,7 +80,7 @@ QStringList optionKeys(WorkerKind kind)
             QStringLiteral("min_hits"),   QStringLiteral("input_size"),  QStringLiteral("layout"),
             QStringLiteral("work_width"), QStringLiteral("threads")};
     case WorkerKind::Custom:
-        return {QStringLiteral("pipeline")};
+        return {QStringLiteral("pipeline"), QStringLiteral("command")};
     }
     return {};
 }
@@ -213,6 +214,35 @@ WorkerCommandBuilder::customPipelineArguments(const QString &pipeline, const QSt
     return {.arguments = tokens};
 }
 
+WorkerCommandBuilder::Command
+WorkerCommandBuilder::customProgramCommand(const QString &command) const
+{
+    QStringList tokens = QProcess::splitCommand(command);
+    if (tokens.isEmpty())
+        return failure(QStringLiteral("custom worker: the command is empty"));
+    for (QString &token : tokens) {
+        if (!token.contains(kSocketPlaceholder))
+            continue;
+        if (socketPath_.isEmpty())
+            return failure(QStringLiteral("custom worker: no bus socket path configured for %1")
+                               .arg(kSocketPlaceholder));
+        token.replace(kSocketPlaceholder, socketPath_);
+    }
+    Command result;
+    const QString name = tokens.takeFirst();
+    QString searched;
+    result.program = name.contains(u'/')
+                         ? (isExecutableFile(name) ? QFileInfo(name).absoluteFilePath() : QString())
+                         : findExecutable(name, &searched);
+    if (result.program.isEmpty())
+        return failure(QStringLiteral("custom worker: program %1 not found%2")
+                           .arg(name, searched.isEmpty()
+                                          ? QString()
+                                          : QStringLiteral(" (searched %1)").arg(searched)));
+    result.arguments = tokens;
+    return result;
+}
+
 WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
                                                           const QVariantMap &options) const
 {
@@ -255,12 +285,18 @@ WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
         break;
     }
     case WorkerKind::Custom: {
-        if (QString error = checkOptionKeys(kind, options, {QStringLiteral("pipeline")});
-            !error.isEmpty())
+        if (QString error = checkOptionKeys(kind, options, optionKeys(kind)); !error.isEmpty())
             return failure(error);
         const QString pipeline = options.value(QStringLiteral("pipeline")).toString();
+        const QString program = options.value(QStringLiteral("command")).toString();
+        if (!pipeline.trimmed().isEmpty() && !program.trimmed().isEmpty())
+            return failure(QStringLiteral("custom worker: give option 'pipeline' or option "
+                                          "'command', not both"));
+        if (!program.trimmed().isEmpty())
+            return customProgramCommand(program);
         if (pipeline.trimmed().isEmpty())
-            return failure(QStringLiteral("custom worker: option 'pipeline' is required"));
+            return failure(QStringLiteral("custom worker: option 'pipeline' is required (a "
+                                          "gst-launch-1.0 pipeline), or 'command' (a program)"));
         command = customPipelineArguments(pipeline, socketPath_);
         if (!command.ok())
             return command;

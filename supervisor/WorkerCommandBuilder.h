@@ -14,7 +14,8 @@ namespace zerotee {
 ///   recorder → zerotee-recorder --socket PATH --camera NAME --dir DIR
 ///   rtsp     → zerotee-rtsp --socket PATH --port N [--mount /live]
 ///   ai       → zerotee-ai --socket PATH
-///   custom   → gst-launch-1.0 -e zeroteesrc socket-path=PATH ! …
+///   custom   → gst-launch-1.0 -e zeroteesrc socket-path=PATH ! …   (option pipeline)
+///            → PROGRAM ARGS…, {socket} replaced by the bus path     (option command)
 ///
 /// gst-launch-1.0 is not ours: it finds zeroteesrc through the `zerotee` plugin module, so a
 /// custom worker gets this build's plugin folder (pluginDirectory()) in front of its plugin
@@ -64,6 +65,10 @@ public:
     /// Splits a gst-launch description into gst-launch-1.0 arguments, checks it begins with
     /// zeroteesrc and adds socket-path=@p socketPath to that element when it has none.
     static Command customPipelineArguments(const QString &pipeline, const QString &socketPath);
+
+    /// A custom worker's own program: @p command split like a shell line, `{socket}` in any
+    /// argument replaced by the bus socket path, the program found like a worker's.
+    Command customProgramCommand(const QString &command) const;
 
     /// The executable that runs @p kind.
     static QString executableName(WorkerKind kind);

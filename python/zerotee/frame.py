@@ -90,6 +90,9 @@ class Frame:
         self.memory_type = "dmabuf" if struct.memory_type == _native.MEMORY_DMABUF else "memfd"
         self.strides = [struct.planes[i].stride for i in range(struct.plane_count)]
         self.offsets = [struct.planes[i].offset for i in range(struct.plane_count)]
+        # For importers (EGL, V4L2, an NPU): which fd holds each plane, and where in it.
+        self.plane_fds = [struct.planes[i].fd for i in range(struct.plane_count)]
+        self.fd_offsets = [struct.planes[i].fd_offset for i in range(struct.plane_count)]
 
     @property
     def keyframe(self):

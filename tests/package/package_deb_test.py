@@ -21,6 +21,12 @@ import time
 
 SKIP = 77
 ARCH_LIBDIR = None  # filled from dpkg-architecture / the package contents
+# The client library (issue 19): headers, library, pkg-config file, Python package.
+CLIENT_FILES = ["/usr/include/zerotee/client.h", "/usr/include/zerotee/client.hpp",
+                "/usr/lib/{multiarch}/libzerotee-client.so.1",
+                "/usr/lib/{multiarch}/libzerotee-client.so",
+                "/usr/lib/{multiarch}/pkgconfig/zerotee-client.pc",
+                "/usr/lib/python3/dist-packages/zerotee/__init__.py"]
 PROGRAMS = ["zerotee", "zeroteectl", "zerotee-recorder", "zerotee-rtsp", "zerotee-ai",
             "zerotee-monitor"]
 
@@ -80,6 +86,30 @@ def status(env, control):
     return json.loads(p.stdout)
 
 
+def check_client(source_dir, work, env, status_now):
+    """The installed client library as a user meets it: the C example built with pkg-config
+    alone, run against the installed service's bus by camera name, and the Python package from
+    Debian's python3 with no PYTHONPATH."""
+    flags = run(["pkg-config", "--cflags", "--libs", "zerotee-client"], env=env).stdout.split()
+    binary = os.path.join(work, "frames")
+    run(["cc", "-std=c11", "-Wall", "-Werror", os.path.join(source_dir, "examples/c/frames.c"),
+         "-o", binary] + flags, env=env)
+    check(True, f"examples/c/frames.c builds with pkg-config: {' '.join(flags)}")
+    camera = status_now["cameras"][0]["name"]
+    out = run([binary, "--camera", camera, "2"], env=env, timeout=30).stdout
+    check("fps" in out and "mean luma" in out, f"the C example reads the service's bus: "
+          f"{out.splitlines()[-1] if out else ''}")
+    code = ("import zerotee\n"
+            f"with zerotee.Subscriber(camera={camera!r}) as sub:\n"
+            "    for i, frame in enumerate(sub):\n"
+            "        assert not frame.planes[0].flags.owndata\n"
+            "        if i == 4: break\n"
+            "print(zerotee.__file__)\n")
+    out = run(["/usr/bin/python3", "-c", code], env=env, timeout=30).stdout.strip()
+    check(out.startswith("/usr/lib/python3/dist-packages/zerotee/"),
+          f"import zerotee from the package reads frames: {out}")
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -137,10 +167,12 @@ def main():
             "/usr/share/zerotee/profiles/imx8mp.toml",
             "/usr/share/zerotee/profiles/raspberrypi.toml",
             "/usr/share/zerotee/profiles/pc.toml",
-        ] + [f"/usr/share/man/man1/{p}.1" for p in PROGRAMS]
+        ] + [f"/usr/share/man/man1/{p}.1" for p in PROGRAMS] + [
+            f.format(multiarch=multiarch) for f in CLIENT_FILES]
         listing = run(["dpkg-deb", "-c", deb]).stdout
         for path in expected:
-            check(f".{path}\n" in listing + "\n", f"package holds {path}")
+            check(f".{path}\n" in listing + "\n" or f".{path} -> " in listing,  # file or link
+                  f"package holds {path}")
 
         # Install: dpkg alone, so every dependency must already be on the machine.
         ours = True
@@ -214,6 +246,7 @@ def main():
                   f"worker {name} from /usr/bin runs: {w and w.get('state')}")
             exe = os.readlink(f"/proc/{w['pid']}/exe")
             check(exe == f"/usr/bin/zerotee-{name}", f"worker {name} is {exe}")
+        check_client(source_dir, work, env, s)
         service.send_signal(signal.SIGTERM)
         rc = service.wait(timeout=40)
         service = None

@@ -206,6 +206,37 @@ private slots:
                  qPrintable(cmd.error));
     }
 
+    void customRunsItsOwnProgramWithTheSocket()
+    {
+        auto cmd =
+            builder_.build(WorkerKind::Custom,
+                           {{QStringLiteral("command"),
+                             QStringLiteral("/bin/sh -c \"exec true\" {socket} --bus={socket}")}});
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(cmd.program, QStringLiteral("/bin/sh"));
+        QCOMPARE(cmd.arguments, (QStringList{QStringLiteral("-c"), QStringLiteral("exec true"),
+                                             kSocket, QStringLiteral("--bus=") + kSocket}));
+        // A bare name is looked up like a worker program (here: the test's bin directory).
+        cmd = builder_.build(WorkerKind::Custom,
+                             {{QStringLiteral("command"), QStringLiteral("zerotee-ai --x")}});
+        QVERIFY2(cmd.ok(), qPrintable(cmd.error));
+        QCOMPARE(cmd.program, bin_.filePath(QStringLiteral("zerotee-ai")));
+        QCOMPARE(cmd.arguments, QStringList{QStringLiteral("--x")});
+
+        cmd =
+            builder_.build(WorkerKind::Custom,
+                           {{QStringLiteral("command"), QStringLiteral("zerotee-ai")},
+                            {QStringLiteral("pipeline"), QStringLiteral("zeroteesrc ! fakesink")}});
+        QVERIFY(!cmd.ok());
+        QVERIFY2(cmd.error.contains(QStringLiteral("not both")), qPrintable(cmd.error));
+        cmd =
+            builder_.build(WorkerKind::Custom,
+                           {{QStringLiteral("command"), QStringLiteral("no-such-program-here x")}});
+        QVERIFY(!cmd.ok());
+        QVERIFY2(cmd.error.contains(QStringLiteral("no-such-program-here not found")),
+                 qPrintable(cmd.error));
+    }
+
     void missingExecutableNamesWhereItLooked()
     {
         const WorkerCommandBuilder bare(kSocket, {emptyPath_.path()});

@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""The Python client's side of the client benchmark (bench/clients.py): next frame -> read the
+producer's 16-byte stamp and one byte per --touch-stride bytes of the Y plane (a strided numpy
+view, read in place) -> release. Prints one JSON line like zerotee-bench-consumer's."""
+import argparse
+import json
+import time
+
+import numpy as np
+
+import zerotee
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--socket", required=True)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--touch-stride", type=int, default=4096)
+    parser.add_argument("--policy", default="all")
+    args = parser.parse_args()
+    clock = time.CLOCK_MONOTONIC
+    start = time.clock_gettime_ns(clock)
+    window_start = start + int(args.warmup * 1e9)
+    end = start + int(args.seconds * 1e9)
+    frames = missed = touched = 0
+    cpu_start = None
+    last = None
+    latency = []
+    with zerotee.Subscriber(args.socket, policy=args.policy, name="bench-py") as sub:
+        while time.clock_gettime_ns(clock) < end:
+            try:
+                frame = sub.next(timeout=0.2)
+            except zerotee.TimeoutError:
+                continue
+            with frame:
+                y = frame.planes[0]
+                publish_ns, number = y[0, :16].view(np.uint64)
+                # One byte per touch-stride bytes of the plane, rows and padding alike (as the C
+                # consumers read it): a strided view, no copy.
+                count = (frame.strides[0] * frame.height + args.touch_stride - 1) \
+                    // args.touch_stride
+                samples = np.lib.stride_tricks.as_strided(
+                    y, shape=(count,), strides=(args.touch_stride,), writeable=False)
+                touched += int(samples.sum())
+                del y, samples
+            now = time.clock_gettime_ns(clock)
+            if cpu_start is None and now >= window_start:
+                cpu_start = time.process_time()
+                last = None
+            if cpu_start is None:
+                continue
+            frames += 1
+            latency.append(now - int(publish_ns))
+            if last is not None and number > last:
+                missed += int(number - last - 1)
+            last = int(number)
+    cpu = time.process_time() - cpu_start if cpu_start is not None else 0.0
+    latency.sort()
+
+    def pct(p):
+        if not latency:
+            return 0.0
+        return latency[min(len(latency) - 1, max(0, int(p / 100 * len(latency) + 0.999999) - 1))] / 1e3
+
+    print(json.dumps({"role": "consumer", "transport": "python-client",
+                      "window_s": (time.clock_gettime_ns(clock) - window_start) / 1e9,
+                      "frames": frames, "missed": missed,
+                      "lat_us": {"p50": pct(50), "p99": pct(99)}, "cpu_s": round(cpu, 4),
+                      "touched": touched}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
