@@ -240,6 +240,17 @@ WorkerCommandBuilder::customProgramCommand(const QString &command) const
                                           ? QString()
                                           : QStringLiteral(" (searched %1)").arg(searched)));
     result.arguments = tokens;
+    // From a build tree, the Python client package sits beside bin/ (build/python): a script
+    // run as a worker imports this build's `zerotee`, as gst-launch gets this build's plugin.
+    if (QCoreApplication::instance()) {
+        const QString python = QDir::cleanPath(QDir(QCoreApplication::applicationDirPath())
+                                                   .absoluteFilePath(QStringLiteral("../python")));
+        if (QFileInfo::exists(python + QStringLiteral("/zerotee/_build_paths.py"))) {
+            const QString current = qEnvironmentVariable("PYTHONPATH");
+            result.environment.insert(QStringLiteral("PYTHONPATH"),
+                                      current.isEmpty() ? python : python + u':' + current);
+        }
+    }
     return result;
 }
 
