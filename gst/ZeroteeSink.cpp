@@ -5,7 +5,7 @@
 #include "FramePublisher.h"
 #include "MemfdBufferPool.h"
 #include "MonotonicClock.h"
-#include "PollLoop.h"
+#include "PublisherPollLoop.h"
 #include "UnixSocket.h"
 
 #include <gst/allocators/allocators.h>

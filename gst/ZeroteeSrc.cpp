@@ -45,9 +45,12 @@ GType zerotee_delivery_policy_get_type(void)
 {
     static gsize type = 0;
     static const GEnumValue values[] = {
-        {int(wire::DeliveryPolicy::All), "Every frame while the quota has room", "all"},
-        {int(wire::DeliveryPolicy::Latest), "One frame at a time, skipping meanwhile", "latest"},
-        {int(wire::DeliveryPolicy::FpsCap), "At most max-fps frames per second", "fps-cap"},
+        {int(wire::DeliveryPolicy::All), "Every frame while the quota has room",
+         wire::policyName(wire::DeliveryPolicy::All)},
+        {int(wire::DeliveryPolicy::Latest), "One frame at a time, skipping meanwhile",
+         wire::policyName(wire::DeliveryPolicy::Latest)},
+        {int(wire::DeliveryPolicy::FpsCap), "At most max-fps frames per second",
+         wire::policyName(wire::DeliveryPolicy::FpsCap)},
         {0, nullptr, nullptr},
     };
     if (g_once_init_enter(&type))

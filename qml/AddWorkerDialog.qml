@@ -3,6 +3,7 @@ import QtQuick.Controls.Basic
 import QtQuick.Templates as T
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // Adds a worker: an RTSP stream (mount, port, size, rate), a recorder (folder), the AI (motion)
 // or a custom pipeline. Emits addRequested(kind, name, camera, options); the page hands it to

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // One camera's live video (a GstGLQt6VideoItem fed by the capture's preview branch), its state,
 // the detection boxes, and on demand the frame rate and latency. Tapping it emits tapped()

@@ -3,6 +3,7 @@ import QtQuick.Controls.Basic
 import QtQuick.Templates as T
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // "Remove worker X?" — a destructive action asks once, with large buttons.
 Popup {

@@ -1,5 +1,6 @@
 import QtQuick
 import Zerotee.Panel
+import Zerotee.Controls
 
 // Detection boxes over a video that is letterboxed into this item (as GstGLQt6VideoItem draws
 // it with force-aspect-ratio): boxes are normalized to the frame, the frame is fitted into the

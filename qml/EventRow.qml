@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // One event: time, a colour bar for its level, source and message (with a count when
 // detections were folded together).

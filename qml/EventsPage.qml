@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // Detections and incidents as they happen, newest first; a filter for each.
 Item {

@@ -1,5 +1,6 @@
 import QtQuick
 import Zerotee.Panel
+import Zerotee.Controls
 
 // One key figure: a small label over a value.
 Column {

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // Live video: one tile per camera (tap a tile to enlarge it, tap again for all), boxes and
 // figures toggles, a manual trigger. On a large landscape screen the workers, streams and the

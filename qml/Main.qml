@@ -3,6 +3,7 @@ import QtQuick.Controls.Basic
 import QtQuick.Layouts
 import QtQuick.Templates as T
 import Zerotee.Panel
+import Zerotee.Controls
 
 // The operator panel. Landscape: navigation rail on the left; portrait: a bar at the bottom.
 // Errors appear as a banner under the header. Sizes follow the window (Theme.scale): one layout

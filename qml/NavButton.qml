@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls.Basic
 import Zerotee.Panel
+import Zerotee.Controls
 
 // One page in the navigation rail (landscape) or bar (portrait). A badge shows a count.
 Button {

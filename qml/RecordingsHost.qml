@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // Hosts the Recordings page of the Zerotee.Recordings module, made the first time the page is
 // shown, with the recorder's folder and options. Without the module the panel still works and

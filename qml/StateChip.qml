@@ -1,5 +1,6 @@
 import QtQuick
 import Zerotee.Panel
+import Zerotee.Controls
 
 // A worker's or camera's state as a coloured pill: running, starting, stopping, stopped,
 // crashed, backing off, failed. A failure reason follows the label.

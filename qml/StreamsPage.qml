@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // The RTSP URLs of the running mounts, large and copyable, with their viewers.
 Item {

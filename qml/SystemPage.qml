@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // The machine: capture state and rate, CPU and memory of each process, free disk where the
 // recordings go, memory, and the temperature where the board has a sensor.

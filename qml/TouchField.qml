@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls.Basic
 import Zerotee.Panel
+import Zerotee.Controls
 
 // A text field for fingers (the on-screen keyboard opens when there is no hardware one).
 TextField {

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // One worker: name, kind, state chip (with the failure reason), key figures and a large
 // start/stop toggle (objectName "startStop_<name>"). `compact` leaves only name, state and

@@ -3,6 +3,7 @@ import QtQuick.Controls.Basic
 import QtQuick.Templates as T
 import QtQuick.Layouts
 import Zerotee.Panel
+import Zerotee.Controls
 
 // Every worker as a card (objectName "workerCard_<name>", toggle "startStop_<name>"), in one to
 // three columns by width; add and remove. All of it goes through PanelController, that is the

@@ -19,22 +19,6 @@ struct BusServer::Watch {
     std::unique_ptr<QSocketNotifier> write;
 };
 
-namespace {
-
-QString policyName(wire::DeliveryPolicy policy)
-{
-    switch (policy) {
-    case wire::DeliveryPolicy::All:
-        return QStringLiteral("all");
-    case wire::DeliveryPolicy::Latest:
-        return QStringLiteral("latest");
-    case wire::DeliveryPolicy::FpsCap:
-        return QStringLiteral("fps-cap");
-    }
-    return QStringLiteral("?");
-}
-
-} // namespace
 
 BusServer::BusServer(QString stream, BusPublisher &publisher, QObject *parent)
     : QLocalServer(parent), stream_(std::move(stream)), publisher_(publisher)
@@ -59,7 +43,7 @@ BusServer::BusServer(QString stream, BusPublisher &publisher, QObject *parent)
         if (admitted)
             qCInfo(lcBus).noquote()
                 << stream << "consumer" << client.id << QString::fromStdString(client.name) << "pid"
-                << client.peer.pid << "joined, policy" << policyName(client.policy) << "quota"
+                << client.peer.pid << "joined, policy" << wire::policyName(client.policy) << "quota"
                 << client.quota << (client.degraded ? "(degraded: pool too small)" : "");
         else
             qCInfo(lcBus).noquote()
@@ -187,7 +171,7 @@ QJsonObject BusServer::snapshot()
             {QStringLiteral("id"), qint64(c.id)},
             {QStringLiteral("name"), QString::fromStdString(c.name)},
             {QStringLiteral("pid"), qint64(c.peer.pid)},
-            {QStringLiteral("policy"), policyName(c.policy)},
+            {QStringLiteral("policy"), QString::fromLatin1(wire::policyName(c.policy))},
             {QStringLiteral("quota"), qint64(c.quota)},
             {QStringLiteral("degraded"), c.degraded},
             {QStringLiteral("frames_sent"), qint64(c.framesSent)},

@@ -1,4 +1,5 @@
 #include "HardwareProfile.h"
+#include "Toml.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -9,11 +10,6 @@
 #include <gst/gst.h>
 #include <sstream>
 
-// The same toml++ configuration as SupervisorConfig.cpp (header-only, no exceptions): both
-// translation units must agree, the library is inline.
-#define TOML_EXCEPTIONS 0
-#define TOML_HEADER_ONLY 1
-#include <toml++/toml.h>
 
 namespace zerotee {
 
@@ -32,7 +28,7 @@ const QStringList kCameraKeys = {QStringLiteral("source"),
 
 QString qs(std::string_view s)
 {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+    return Toml::string(s);
 }
 
 std::string utf8(const QString &s)
@@ -133,18 +129,12 @@ DetectionInputs DetectionInputs::fromSystem()
 bool HardwareProfile::parse(const QString &text, const QString &origin, HardwareProfile *profile,
                             QString *error)
 {
-    const QByteArray bytes = text.toUtf8();
-    toml::parse_result parsed =
-        toml::parse(std::string_view(bytes.constData(), size_t(bytes.size())), utf8(origin));
-    if (!parsed) {
-        *error = QStringLiteral("%1:%2:%3: %4")
-                     .arg(origin)
-                     .arg(parsed.error().source().begin.line)
-                     .arg(parsed.error().source().begin.column)
-                     .arg(qs(parsed.error().description()));
+    const TomlDocument document = Toml::parse(text, origin);
+    if (!document.ok()) {
+        *error = QStringLiteral("%1: %2").arg(document.where, document.error);
         return false;
     }
-    const toml::table &root = parsed.table();
+    const toml::table &root = document.root;
     auto fail = [&](const QString &key, const QString &reason) {
         *error = QStringLiteral("%1: %2: %3").arg(origin, key, reason);
         return false;
@@ -340,12 +330,10 @@ ProfileSuggestion HardwareProfile::suggest(const DetectionInputs &in)
 
 QString HardwareProfile::profileKey(const QString &configText)
 {
-    const QByteArray bytes = configText.toUtf8();
-    toml::parse_result parsed =
-        toml::parse(std::string_view(bytes.constData(), size_t(bytes.size())));
-    if (!parsed)
+    const TomlDocument document = Toml::parse(configText, QStringLiteral("configuration"));
+    if (!document.ok())
         return {};
-    if (auto v = parsed.table()["profile"].value<std::string>())
+    if (auto v = document.root["profile"].value<std::string>())
         return QString::fromStdString(*v);
     return {};
 }
@@ -394,12 +382,10 @@ ConfigErrors HardwareProfile::applyUnder(const QString &userText, const QString 
     }
     toml::table root;
     if (!userText.isEmpty()) {
-        const QByteArray bytes = userText.toUtf8();
-        toml::parse_result parsed = toml::parse(
-            std::string_view(bytes.constData(), size_t(bytes.size())), utf8(userOrigin));
-        if (!parsed) // the loader reports it with line and column
+        TomlDocument document = Toml::parse(userText, userOrigin);
+        if (!document.ok()) // the loader reports it with line and column
             return parseConfig(userText, userOrigin, config);
-        root = std::move(parsed).table();
+        root = std::move(document.root);
     }
     root.insert_or_assign("profile", utf8(name_));
 

@@ -1,5 +1,5 @@
 #include "SupervisorConfig.h"
-#include "TomlTextCheck.h"
+#include "Toml.h"
 
 #include <algorithm>
 
@@ -8,19 +8,6 @@
 #include <QRegularExpression>
 #include <QSet>
 
-// Header-only, without exceptions: errors come back as values (the shared library is built
-// with exceptions, a different ABI namespace).
-#define TOML_EXCEPTIONS 0
-#define TOML_HEADER_ONLY 1
-// toml++ 3.3 enters parse_key() for a table header such as "[[[1]]" or "[\uFFFD]" and states
-// "this is a key character" with assert() (Debug: abort on a bad file) or __builtin_assume()
-// (clang release: undefined behaviour). Found by fuzz-config-loader; fixed upstream in
-// marzer/tomlplusplus#301. Without both, its own error path answers "expected bare key".
-#define TOML_ASSERT(expr) static_assert(true)
-#include <toml++/impl/preprocessor.h>
-#undef TOML_ASSERT_ASSUME
-#define TOML_ASSERT_ASSUME(expr) static_assert(true)
-#include <toml++/toml.h>
 
 namespace zerotee {
 
@@ -39,7 +26,7 @@ thread_local QStringList *tKnownKeys = nullptr;
 
 QString qs(std::string_view s)
 {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+    return Toml::string(s);
 }
 
 // Reads the keys of one TOML table into typed fields, reporting unknown keys and wrong types.
@@ -346,25 +333,12 @@ QStringList SupervisorConfig::knownKeys()
 ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorConfig *config)
 {
     ConfigErrors errors;
-    QByteArray utf8 = text.toUtf8();
-    const std::string_view view(utf8.constData(), size_t(utf8.size()));
-    if (const QString problem = TomlTextCheck::problem(view); !problem.isEmpty()) {
-        errors.add(QStringLiteral("%1:%2").arg(origin, problem.section(QLatin1Char(':'), 0, 1)),
-                   problem.section(QLatin1Char(':'), 2).trimmed());
+    const TomlDocument document = Toml::parse(text, origin);
+    if (!document.ok()) {
+        errors.add(document.where, document.error);
         return errors;
     }
-    toml::parse_result parsed =
-        toml::parse(std::string_view(utf8.constData(), size_t(utf8.size())), origin.toStdString());
-    if (!parsed) {
-        const toml::parse_error &error = parsed.error();
-        errors.add(QStringLiteral("%1:%2:%3")
-                       .arg(origin)
-                       .arg(error.source().begin.line)
-                       .arg(error.source().begin.column),
-                   qs(error.description()));
-        return errors;
-    }
-    const toml::table &root = parsed.table();
+    const toml::table &root = document.root;
     SupervisorConfig result = *config;
 
     TableReader r(root, {}, errors);

@@ -40,6 +40,30 @@ bool addOverflows(uint64_t a, uint64_t b, uint64_t *sum)
 
 } // namespace
 
+const char *policyName(DeliveryPolicy policy)
+{
+    switch (policy) {
+    case DeliveryPolicy::All:
+        return "all";
+    case DeliveryPolicy::Latest:
+        return "latest";
+    case DeliveryPolicy::FpsCap:
+        return "fps-cap";
+    }
+    return "?";
+}
+
+bool policyFromName(std::string_view name, DeliveryPolicy *policy)
+{
+    for (DeliveryPolicy p : {DeliveryPolicy::All, DeliveryPolicy::Latest, DeliveryPolicy::FpsCap}) {
+        if (name == policyName(p)) {
+            *policy = p;
+            return true;
+        }
+    }
+    return false;
+}
+
 const char *messageTypeName(MessageType type)
 {
     switch (type) {

@@ -52,6 +52,12 @@ enum class DeliveryPolicy : uint8_t {
     FpsCap = 2, // at most `fpsCapMilli / 1000` frames per second
 };
 
+/// The one spelling of each policy, used by the element's enum, the supervisor's status, the
+/// configuration and the clients: "all", "latest", "fps-cap".
+const char *policyName(DeliveryPolicy policy);
+/// The policy spelled @p name, or false.
+bool policyFromName(std::string_view name, DeliveryPolicy *policy);
+
 enum class MemoryType : uint8_t { Dmabuf = 1, Memfd = 2 };
 
 enum class UpstreamKind : uint32_t { KeyframeNow = 1 };

@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
 import QtQuick.Templates as T
+import Zerotee.Controls
 
 // Asks before a recording is deleted: deleting cannot be undone. open() with the recording's
 // roles (RecordingsModel.get()); confirmed(filePath) when the operator taps Delete.
@@ -23,9 +24,9 @@ Popup {
     padding: 20
 
     background: Rectangle {
-        radius: RecordingsTheme.radius * 2
-        color: RecordingsTheme.card
-        border.color: RecordingsTheme.danger
+        radius: Theme.radius * 2
+        color: Theme.surface
+        border.color: Theme.error
         border.width: 2
     }
     T.Overlay.modal: Rectangle { color: "#b0000000" }
@@ -35,21 +36,21 @@ Popup {
         Text {
             Layout.fillWidth: true
             text: qsTr("Delete this recording?")
-            color: RecordingsTheme.text
-            font.pixelSize: RecordingsTheme.largeFont
+            color: Theme.text
+            font.pixelSize: Theme.fontTitle
             font.bold: true
         }
         Text {
             objectName: "confirmDeleteDetails"
             Layout.fillWidth: true
             wrapMode: Text.Wrap
-            color: RecordingsTheme.text
-            font.pixelSize: RecordingsTheme.fontSize
+            color: Theme.text
+            font.pixelSize: Theme.fontLarge
             text: dialog.recording.filePath === undefined ? "" :
                   dialog.recording.camera + " · " + Qt.formatDateTime(dialog.recording.startTime, "yyyy-MM-dd HH:mm:ss")
                   + (dialog.recording.isEvent ? " · " + dialog.recording.eventLabel : "")
-                  + "\n" + RecordingsTheme.formatDuration(dialog.recording.durationS, dialog.recording.durationStatus)
-                  + " · " + RecordingsTheme.formatBytes(dialog.recording.sizeBytes)
+                  + "\n" + Format.duration(dialog.recording.durationS, dialog.recording.durationStatus)
+                  + " · " + Format.bytes(dialog.recording.sizeBytes)
                   + "\n" + qsTr("The file is deleted from the disk; this cannot be undone.")
         }
         RowLayout {
@@ -65,7 +66,7 @@ Popup {
                 objectName: "confirmDeleteButton"
                 Layout.fillWidth: true
                 text: qsTr("Delete")
-                tone: "danger"
+                role: "danger"
                 onClicked: {
                     const path = dialog.recording.filePath;
                     dialog.close();

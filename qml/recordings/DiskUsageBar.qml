@@ -1,6 +1,7 @@
 import QtQuick
 import Zerotee.Recordings // the C++ types (RecordingsModel); Qt 6.4 does not give them to the implicit import
 import QtQuick.Layouts
+import Zerotee.Controls
 
 // Disk usage of the recordings' file system (recordings, other data, free) and the retention
 // rule the recorder applies.
@@ -14,22 +15,22 @@ ColumnLayout {
 
     RowLayout {
         Layout.fillWidth: true
-        spacing: RecordingsTheme.spacing
+        spacing: Theme.spacing
         Text {
             objectName: "diskUsageText"
             Layout.fillWidth: true
-            color: RecordingsTheme.text
-            font.pixelSize: RecordingsTheme.fontSize
+            color: Theme.text
+            font.pixelSize: Theme.fontLarge
             elide: Text.ElideRight
             text: usage.recordings.diskBytes < 0
                   ? qsTr("Disk usage unknown")
-                  : qsTr("Recordings %1 · free %2 of %3").arg(RecordingsTheme.formatBytes(usage.recordings.totalBytes))
-                        .arg(RecordingsTheme.formatBytes(usage.recordings.freeBytes))
-                        .arg(RecordingsTheme.formatBytes(usage.recordings.diskBytes))
+                  : qsTr("Recordings %1 · free %2 of %3").arg(Format.bytes(usage.recordings.totalBytes))
+                        .arg(Format.bytes(usage.recordings.freeBytes))
+                        .arg(Format.bytes(usage.recordings.diskBytes))
         }
         Text {
-            color: RecordingsTheme.textDim
-            font.pixelSize: RecordingsTheme.smallFont
+            color: Theme.textDim
+            font.pixelSize: Theme.fontBody
             text: usage.recordings.count + (usage.recordings.count === 1 ? qsTr(" recording shown")
                                                                        : qsTr(" recordings shown"))
         }
@@ -40,8 +41,8 @@ ColumnLayout {
         Layout.fillWidth: true
         implicitHeight: 12
         radius: 6
-        color: RecordingsTheme.card
-        border.color: RecordingsTheme.border
+        color: Theme.surface
+        border.color: Theme.border
         Rectangle {
             height: parent.height
             radius: 6
@@ -52,14 +53,14 @@ ColumnLayout {
             height: parent.height
             radius: 6
             width: parent.width * Math.min(1, usage.recordings.totalBytes / usage.disk)
-            color: RecordingsTheme.accent
+            color: Theme.accent
         }
     }
     Text {
         objectName: "retentionText"
         Layout.fillWidth: true
-        color: RecordingsTheme.textDim
-        font.pixelSize: RecordingsTheme.smallFont
+        color: Theme.textDim
+        font.pixelSize: Theme.fontBody
         wrapMode: Text.Wrap
         maximumLineCount: 2
         elide: Text.ElideRight
@@ -67,7 +68,7 @@ ColumnLayout {
               + (usage.recordings.retentionDueFiles > 0
                  ? qsTr(" %1 recordings (%2) are over the limits and go at the recorder's next check.")
                        .arg(usage.recordings.retentionDueFiles)
-                       .arg(RecordingsTheme.formatBytes(usage.recordings.retentionDueBytes))
+                       .arg(Format.bytes(usage.recordings.retentionDueBytes))
                  : "")
     }
 }

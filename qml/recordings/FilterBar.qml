@@ -1,6 +1,7 @@
 import QtQuick
 import Zerotee.Recordings // the C++ types (RecordingsModel); Qt 6.4 does not give them to the implicit import
 import QtQuick.Controls.Basic
+import Zerotee.Controls
 
 // Camera and day filters as one row of chips that scrolls sideways when it does not fit.
 // Choosing a chip sets the model's cameraFilter / dayFilter ("" = all).
@@ -8,7 +9,7 @@ Flickable {
     id: bar
     required property RecordingsModel recordings
 
-    implicitHeight: RecordingsTheme.touch
+    implicitHeight: Theme.touch
     contentWidth: chips.implicitWidth
     contentHeight: height
     flickableDirection: Flickable.HorizontalFlick
@@ -17,7 +18,7 @@ Flickable {
 
     Row {
         id: chips
-        spacing: RecordingsTheme.spacing
+        spacing: Theme.spacing
 
         FilterChip {
             objectName: "cameraChip_all"
@@ -37,9 +38,9 @@ Flickable {
         }
         Rectangle {
             width: 2
-            height: RecordingsTheme.touch - 12
+            height: Theme.touch - 12
             anchors.verticalCenter: parent.verticalCenter
-            color: RecordingsTheme.border
+            color: Theme.border
         }
         FilterChip {
             objectName: "dayChip_all"

@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
 import QtMultimedia
+import Zerotee.Controls
 
 // Plays one recording with Qt Multimedia: video, play/pause, a seek slider with a large handle,
 // position and duration. play(url, title) starts a file; stop() releases it (before a delete).
@@ -23,8 +24,8 @@ Rectangle {
         title = "";
     }
 
-    radius: RecordingsTheme.radius
-    color: RecordingsTheme.card
+    radius: Theme.radius
+    color: Theme.surface
 
     MediaPlayer {
         id: player
@@ -34,7 +35,7 @@ Rectangle {
     ColumnLayout {
         anchors.fill: parent
         anchors.margins: 8
-        spacing: RecordingsTheme.spacing
+        spacing: Theme.spacing
 
         Rectangle {
             Layout.fillWidth: true
@@ -53,8 +54,8 @@ Rectangle {
                 width: parent.width - 32
                 visible: player.source.toString() === ""
                 text: qsTr("Tap a recording to play it")
-                color: RecordingsTheme.textDim
-                font.pixelSize: RecordingsTheme.fontSize
+                color: Theme.textDim
+                font.pixelSize: Theme.fontLarge
                 horizontalAlignment: Text.AlignHCenter
                 wrapMode: Text.Wrap
             }
@@ -64,13 +65,13 @@ Rectangle {
                 anchors.margins: 8
                 visible: pane.title !== ""
                 text: pane.title
-                color: RecordingsTheme.text
-                font.pixelSize: RecordingsTheme.smallFont
+                color: Theme.text
+                font.pixelSize: Theme.fontBody
                 style: Text.Outline
                 styleColor: "#000000"
             }
         }
-        ErrorBanner {
+        Banner {
             objectName: "playerError"
             Layout.fillWidth: true
             text: player.error === MediaPlayer.NoError ? ""
@@ -80,11 +81,11 @@ Rectangle {
         }
         RowLayout {
             Layout.fillWidth: true
-            spacing: RecordingsTheme.spacing
+            spacing: Theme.spacing
             TouchButton {
                 objectName: "playPauseButton"
                 Layout.preferredWidth: 112
-                tone: "accent"
+                role: "primary"
                 enabled: player.source.toString() !== ""
                 text: pane.playing ? qsTr("Pause") : qsTr("Play")
                 onClicked: pane.playing ? player.pause() : player.play()
@@ -93,7 +94,7 @@ Rectangle {
                 id: seek
                 objectName: "seekSlider"
                 Layout.fillWidth: true
-                implicitHeight: RecordingsTheme.touch
+                implicitHeight: Theme.touch
                 from: 0
                 to: Math.max(player.duration, 1)
                 enabled: player.seekable && player.duration > 0
@@ -111,12 +112,12 @@ Rectangle {
                     width: seek.availableWidth
                     height: 8
                     radius: 4
-                    color: RecordingsTheme.border
+                    color: Theme.border
                     Rectangle {
                         width: seek.visualPosition * parent.width
                         height: parent.height
                         radius: 4
-                        color: RecordingsTheme.accent
+                        color: Theme.accent
                     }
                 }
                 handle: Rectangle {
@@ -125,18 +126,18 @@ Rectangle {
                     width: 40
                     height: 40
                     radius: 20
-                    color: seek.pressed ? RecordingsTheme.accent : RecordingsTheme.text
-                    border.color: RecordingsTheme.accent
+                    color: seek.pressed ? Theme.accent : Theme.text
+                    border.color: Theme.accent
                     border.width: 3
                     opacity: seek.enabled ? 1 : 0.4
                 }
             }
             Text {
                 objectName: "positionText"
-                text: RecordingsTheme.formatSeconds(player.position / 1000) + " / "
-                      + (player.duration > 0 ? RecordingsTheme.formatSeconds(player.duration / 1000) : "–")
-                color: RecordingsTheme.text
-                font.pixelSize: RecordingsTheme.fontSize
+                text: Format.seconds(player.position / 1000) + " / "
+                      + (player.duration > 0 ? Format.seconds(player.duration / 1000) : "–")
+                color: Theme.text
+                font.pixelSize: Theme.fontLarge
                 font.family: "monospace"
             }
         }

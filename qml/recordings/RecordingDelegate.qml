@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Layouts
+import Zerotee.Controls
 
 // One recording in the list: start time, camera and day, duration, size, event label, and a
 // delete button. A tap anywhere but the delete button plays it.
@@ -24,10 +25,10 @@ Rectangle {
     signal deleteRequested()
 
     objectName: "recordingRow_" + index
-    implicitHeight: RecordingsTheme.rowHeight
-    radius: RecordingsTheme.radius
-    color: tap.pressed ? RecordingsTheme.pressed : RecordingsTheme.card
-    border.color: selected ? RecordingsTheme.accent : "transparent"
+    implicitHeight: Theme.rowHeight
+    radius: Theme.radius
+    color: tap.pressed ? Theme.pressed : Theme.surface
+    border.color: selected ? Theme.accent : "transparent"
     border.width: 2
 
     MouseArea {
@@ -48,16 +49,16 @@ Rectangle {
             spacing: 0
             Text {
                 text: Qt.formatTime(row.startTime, "HH:mm:ss")
-                color: RecordingsTheme.text
-                font.pixelSize: RecordingsTheme.largeFont
+                color: Theme.text
+                font.pixelSize: Theme.fontTitle
                 font.bold: true
             }
             Text {
                 Layout.fillWidth: true
                 text: (row.narrow && row.isEvent ? row.eventLabel + " · " : "") + row.camera + " · " + row.day
-                      + (row.narrow ? " · " + RecordingsTheme.formatBytes(row.sizeBytes) : "")
-                color: RecordingsTheme.textDim
-                font.pixelSize: RecordingsTheme.smallFont
+                      + (row.narrow ? " · " + Format.bytes(row.sizeBytes) : "")
+                color: Theme.textDim
+                font.pixelSize: Theme.fontBody
                 elide: Text.ElideRight
             }
         }
@@ -66,16 +67,16 @@ Rectangle {
             Layout.preferredHeight: 32
             Layout.preferredWidth: Math.min(labelText.implicitWidth + 20, row.compact ? 96 : 180)
             radius: 16
-            color: Qt.darker(RecordingsTheme.eventTint, 2.2)
-            border.color: RecordingsTheme.eventTint
+            color: Qt.darker(Theme.warning, 2.2)
+            border.color: Theme.warning
             Text {
                 id: labelText
                 anchors.fill: parent
                 anchors.leftMargin: 10
                 anchors.rightMargin: 10
                 text: row.eventLabel
-                color: RecordingsTheme.eventTint
-                font.pixelSize: RecordingsTheme.smallFont
+                color: Theme.warning
+                font.pixelSize: Theme.fontBody
                 font.bold: true
                 verticalAlignment: Text.AlignVCenter
                 horizontalAlignment: Text.AlignHCenter
@@ -86,22 +87,22 @@ Rectangle {
             objectName: "durationText"
             Layout.preferredWidth: row.compact ? 72 : 96
             horizontalAlignment: Text.AlignRight
-            text: RecordingsTheme.formatDuration(row.durationS, row.durationStatus)
-            color: row.durationStatus === "known" ? RecordingsTheme.text : RecordingsTheme.textDim
-            font.pixelSize: RecordingsTheme.fontSize
+            text: Format.duration(row.durationS, row.durationStatus)
+            color: row.durationStatus === "known" ? Theme.text : Theme.textDim
+            font.pixelSize: Theme.fontLarge
         }
         Text {
             visible: !row.narrow
             Layout.preferredWidth: row.compact ? 72 : 96
             horizontalAlignment: Text.AlignRight
-            text: RecordingsTheme.formatBytes(row.sizeBytes)
-            color: RecordingsTheme.textDim
-            font.pixelSize: RecordingsTheme.fontSize
+            text: Format.bytes(row.sizeBytes)
+            color: Theme.textDim
+            font.pixelSize: Theme.fontLarge
         }
         TouchButton {
             objectName: "deleteButton"
             text: qsTr("Delete")
-            tone: "danger"
+            role: "danger"
             onClicked: row.deleteRequested()
         }
     }

@@ -3,6 +3,7 @@ import Zerotee.Recordings // the C++ types (RecordingsModel); Qt 6.4 does not gi
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
 import QtQuick.Templates as T
+import Zerotee.Controls
 
 // The Recordings page: the recorder's segments and event clips per camera and day, playback with
 // seek, delete with confirmation, disk usage and retention. Landscape: list beside the player;
@@ -23,7 +24,7 @@ Rectangle {
     readonly property bool landscape: width >= height
     readonly property bool compact: width < 1000 || height < 600
 
-    color: RecordingsTheme.background
+    color: Theme.background
 
     RecordingsModel {
         id: recordingsModel
@@ -56,7 +57,7 @@ Rectangle {
         anchors.margins: page.compact ? 8 : 16
         spacing: page.compact ? 6 : 12
 
-        ErrorBanner {
+        Banner {
             objectName: "errorBanner"
             Layout.fillWidth: true
             text: recordingsModel.errorMessage
@@ -99,7 +100,7 @@ Rectangle {
                 Layout.column: 0
                 Layout.row: page.landscape ? 0 : 1
                 Layout.preferredWidth: page.landscape ? page.width * 0.5 : page.width
-                Layout.minimumHeight: RecordingsTheme.rowHeight * 2
+                Layout.minimumHeight: Theme.rowHeight * 2
                 clip: true
                 spacing: 6
                 model: recordingsModel
@@ -121,8 +122,8 @@ Rectangle {
                     visible: list.count === 0
                     horizontalAlignment: Text.AlignHCenter
                     wrapMode: Text.Wrap
-                    color: RecordingsTheme.textDim
-                    font.pixelSize: RecordingsTheme.fontSize
+                    color: Theme.textDim
+                    font.pixelSize: Theme.fontLarge
                     text: recordingsModel.scanning ? qsTr("Looking for recordings…")
                                               : qsTr("No recordings here yet. The recorder writes them to %1.").arg(page.rootPath)
                 }

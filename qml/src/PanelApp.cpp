@@ -4,7 +4,9 @@
 #include "PreviewController.h"
 #include "WindowPlacement.h"
 
+#include <GstHolders.h>
 #include <HeadlessService.h>
+#include <PanelFacade.h>
 #include <WorkerSetStore.h>
 
 #include <QFile>
@@ -20,6 +22,7 @@
 
 #include <cstring>
 
+Q_IMPORT_QML_PLUGIN(Zerotee_ControlsPlugin)
 Q_IMPORT_QML_PLUGIN(Zerotee_PanelPlugin)
 #ifdef ZEROTEE_HAVE_RECORDINGS
 Q_IMPORT_QML_PLUGIN(Zerotee_RecordingsPlugin)
@@ -109,6 +112,7 @@ PanelApp::~PanelApp()
     // QML (and the video items) last: every preview sink is in NULL by now.
     engine_.reset();
     controller_.reset();
+    facade_.reset();
     service_.reset();
     preview_.reset();
 }
@@ -119,11 +123,10 @@ bool PanelApp::start(QString *error)
     // ZEROTEE_PREVIEW=0) the panel runs without live video.
     bool previewAvailable = qgetenv("ZEROTEE_PREVIEW") != "0";
     if (previewAvailable) {
-        GstElement *sink = gst_element_factory_make("qml6glsink", nullptr);
+        const GstObjectHolder<GstElement> sink =
+            sinkIntoHolder(gst_element_factory_make("qml6glsink", nullptr));
         previewAvailable = sink != nullptr;
-        if (sink)
-            gst_object_unref(gst_object_ref_sink(sink));
-        else
+        if (!sink)
             qCWarning(lcPanel) << "qml6glsink is not installed: no live video";
     }
     preview_ = std::make_unique<PreviewController>(previewAvailable);
@@ -137,7 +140,8 @@ bool PanelApp::start(QString *error)
     }
     const bool virtualKeyboard = qgetenv("QT_IM_MODULE") == "qtvirtualkeyboard";
     controller_ = std::make_unique<PanelController>(preview_.get(), virtualKeyboard);
-    controller_->attach(service_.get());
+    facade_ = std::make_unique<PanelFacade>(*service_);
+    controller_->attach(facade_.get());
     PanelController::setInstance(controller_.get());
 
     connect(service_.get(), &HeadlessService::shuttingDown, this, [this] {

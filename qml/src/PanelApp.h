@@ -13,6 +13,7 @@ class QQmlApplicationEngine;
 namespace zerotee {
 
 class HeadlessService;
+class PanelFacade;
 class PanelController;
 class PreviewController;
 
@@ -66,6 +67,7 @@ private:
     CommandLine commandLine_;
     std::unique_ptr<PreviewController> preview_;
     std::unique_ptr<HeadlessService> service_;
+    std::unique_ptr<PanelFacade> facade_; // the panel's door into service_
     std::unique_ptr<PanelController> controller_;
     std::unique_ptr<QQmlApplicationEngine> engine_;
     QPointer<QQuickWindow> window_;

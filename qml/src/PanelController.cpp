@@ -1,9 +1,6 @@
 #include "PanelController.h"
 
-#include <ControlService.h>
-#include <EventLog.h>
-#include <HeadlessService.h>
-#include <Supervisor.h>
+#include <PanelFacade.h>
 
 #include <QClipboard>
 #include <QCoreApplication>
@@ -66,38 +63,20 @@ QString PanelController::version() const
     return QCoreApplication::applicationVersion();
 }
 
-void PanelController::attach(HeadlessService *service)
+void PanelController::attach(PanelFacade *service)
 {
     service_ = service;
-    Supervisor *supervisor = service_ ? service_->supervisorIfUp() : nullptr;
-    if (!supervisor)
+    if (!service_ || !service_->isUp())
         return;
-    cameraNames_.clear();
-    for (const CameraConfig &camera : supervisor->config().cameras)
-        cameraNames_ << camera.name;
-    for (const QJsonValue &event : supervisor->events().since(0, 200))
+    cameraNames_ = service_->cameraNames();
+    for (const QJsonValue &event : service_->recentEvents(200))
         events_.add(event.toObject());
-    connect(&supervisor->events(), &EventLog::eventAdded, this, &PanelController::onEvent);
-    WorkerManager &manager = supervisor->workers();
-    connect(&manager, &WorkerManager::workerStateChanged, this, &PanelController::scheduleRefresh);
-    connect(&manager, &WorkerManager::workerAdded, this, &PanelController::scheduleRefresh);
-    connect(&manager, &WorkerManager::workerRemoved, this, &PanelController::scheduleRefresh);
-    connect(&manager, &WorkerManager::workerReport, this,
-            [this](const QString &name, const QJsonObject &report) {
-                if (report.value(str("type")).toString() != u"detection" || !service_)
-                    return;
-                Supervisor *s = service_->supervisorIfUp();
-                if (!s)
-                    return;
-                const QJsonArray box = report.value(str("box")).toArray();
-                if (box.size() != 4)
-                    return;
-                detectionsFor(s->workerCamera(name))
-                    ->addDetection(report.value(str("pts_ns")).toInteger(),
-                                   report.value(str("label")).toString(),
-                                   report.value(str("score")).toDouble(),
-                                   QRectF(box[0].toDouble(), box[1].toDouble(), box[2].toDouble(),
-                                          box[3].toDouble()));
+    connect(service_, &PanelFacade::eventAdded, this, &PanelController::onEvent);
+    connect(service_, &PanelFacade::workersChanged, this, &PanelController::scheduleRefresh);
+    connect(service_, &PanelFacade::detection, this,
+            [this](const QString &camera, qint64 ptsNs, const QString &label, double score,
+                   const QRectF &box) {
+                detectionsFor(camera)->addDetection(ptsNs, label, score, box);
             });
     preview_->attach(service_, &cameras_,
                      [this](const QString &camera) { return detectionsFor(camera); });
@@ -120,10 +99,8 @@ void PanelController::detach()
     soonTimer_.stop();
     if (preview_)
         preview_->detach();
-    if (Supervisor *supervisor = service_ ? service_->supervisorIfUp() : nullptr) {
-        disconnect(&supervisor->events(), nullptr, this, nullptr);
-        disconnect(&supervisor->workers(), nullptr, this, nullptr);
-    }
+    if (service_)
+        disconnect(service_, nullptr, this, nullptr);
     service_ = nullptr;
 }
 
@@ -152,22 +129,15 @@ void PanelController::scheduleRefresh()
 
 void PanelController::refresh()
 {
-    Supervisor *supervisor = service_ ? service_->supervisorIfUp() : nullptr;
-    if (!supervisor)
+    if (!service_ || !service_->isUp())
         return;
-    const QJsonObject status = supervisor->status();
+    const QJsonObject status = service_->status();
     const QJsonArray workers = status.value(str("workers")).toArray();
     workers_.update(workers, clock_.elapsed());
     cameras_.update(status.value(str("cameras")).toArray());
     rtspMounts_.update(workers);
 
-    QVariantMap options;
-    for (WorkerProcess *worker : supervisor->workers().workers()) {
-        if (worker->spec().kind == WorkerKind::Recorder) {
-            options = worker->spec().options;
-            break;
-        }
-    }
+    const QVariantMap options = service_->recorderOptions();
     if (options != recorderOptions_) {
         recorderOptions_ = options;
         recordingsDir_ = options.value(str("dir")).toString();
@@ -223,12 +193,13 @@ QString PanelController::hintFor(const QString &error)
 
 QJsonObject PanelController::request(const QJsonObject &request)
 {
-    if (!service_ || !service_->supervisorIfUp() || shuttingDown_) {
-        const QJsonObject answer = ControlService::failure(tr("the service is not running"));
+    if (!service_ || !service_->isUp() || shuttingDown_) {
+        const QJsonObject answer{{str("ok"), false},
+                                 {str("error"), tr("the service is not running")}};
         showBanner(answer.value(str("error")).toString(), hintFor(str("not running")));
         return answer;
     }
-    const QJsonObject answer = service_->control().handle(request);
+    const QJsonObject answer = service_->control(request);
     if (!answer.value(str("ok")).toBool()) {
         const QString error = answer.value(str("error")).toString();
         showBanner(tr("%1 refused: %2").arg(request.value(str("cmd")).toString(), error),

@@ -23,7 +23,7 @@ class QQmlEngine;
 
 namespace zerotee {
 
-class HeadlessService;
+class PanelFacade;
 
 /// What the panel's QML talks to: the view models and the actions. Every action is a control
 /// request handled by ControlService::handle(), the code path of zeroteectl and the HTTP API;
@@ -70,7 +70,7 @@ public:
     static PanelController *create(QQmlEngine *qmlEngine, QJSEngine *jsEngine);
 
     /// Starts following @p service (after it started).
-    void attach(HeadlessService *service);
+    void attach(PanelFacade *service);
     /// Lets go of the service before it shuts down.
     void detach();
 
@@ -142,7 +142,7 @@ private:
     PreviewController *preview_;
     std::unique_ptr<PreviewController> ownPreview_;
     std::map<QString, std::unique_ptr<DetectionsModel>> detections_;
-    HeadlessService *service_ = nullptr;
+    PanelFacade *service_ = nullptr;
     QTimer refreshTimer_;
     QTimer soonTimer_;
     QElapsedTimer clock_; // since attach(): the time base of the frame rates

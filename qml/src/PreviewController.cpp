@@ -3,11 +3,9 @@
 #include "CamerasModel.h"
 #include "DetectionsModel.h"
 
-#include <CaptureOwner.h>
-#include <HeadlessService.h>
+#include <GstHolders.h>
 #include <MonotonicClock.h>
-#include <Supervisor.h>
-#include <UnixSocket.h>
+#include <PanelFacade.h>
 
 #include <QLoggingCategory>
 #include <QOpenGLContext>
@@ -30,27 +28,19 @@ GstPadProbeReturn onPreviewBuffer(GstPad *pad, GstPadProbeInfo *info, gpointer d
     counters->frames.fetch_add(1, std::memory_order_relaxed);
     GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
     const GstClockTime pts = GST_BUFFER_PTS(buffer);
-    GstEvent *event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
-    if (!event || !GST_CLOCK_TIME_IS_VALID(pts)) {
-        if (event)
-            gst_event_unref(event);
+    g_autoptr(GstEvent) event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    if (!event || !GST_CLOCK_TIME_IS_VALID(pts))
         return GST_PAD_PROBE_OK;
-    }
     const GstSegment *segment = nullptr;
     gst_event_parse_segment(event, &segment);
     const GstClockTime running = gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts);
-    gst_event_unref(event);
     GstElement *sink = GST_ELEMENT(GST_PAD_PARENT(pad));
-    GstClock *clock = gst_element_get_clock(sink);
-    if (!clock || !GST_CLOCK_TIME_IS_VALID(running)) {
-        if (clock)
-            gst_object_unref(clock);
+    g_autoptr(GstClock) clock = gst_element_get_clock(sink);
+    if (!clock || !GST_CLOCK_TIME_IS_VALID(running))
         return GST_PAD_PROBE_OK;
-    }
     // The same capture time zeroteesink puts on the wire, which the AI reports as pts_ns.
     const auto capture =
         qint64(clockTimeToMonotonic(clock, gst_element_get_base_time(sink) + running));
-    gst_object_unref(clock);
     counters->lastCaptureNs.store(capture, std::memory_order_relaxed);
     counters->latencyNs.store(qint64(monotonicNowNs()) - capture, std::memory_order_relaxed);
     return GST_PAD_PROBE_OK;
@@ -93,43 +83,38 @@ QSize PreviewController::fitWithin(QSize source, QSize bound)
     return {std::max(16, scaled.width() & ~1), std::max(16, scaled.height() & ~1)};
 }
 
-void PreviewController::attach(HeadlessService *service, CamerasModel *cameras,
+void PreviewController::attach(PanelFacade *service, CamerasModel *cameras,
                                std::function<DetectionsModel *(const QString &)> detections)
 {
     service_ = service;
     cameras_ = cameras;
     detections_ = std::move(detections);
-    Supervisor *supervisor = service_ ? service_->supervisorIfUp() : nullptr;
-    if (!supervisor)
+    if (!service_ || !service_->isUp())
         return;
-    for (const auto &camera : supervisor->cameras()) {
-        const QString name = camera->config.name;
-        Camera &preview = previews_[name];
-        Q_UNUSED(preview);
-        connect(camera->capture.get(), &CaptureOwner::branchFailed, this,
-                [this, name](const QString &reason) {
-                    previews_[name].error = reason;
-                    previews_[name].attached = false;
-                    emit previewFailed(name, reason);
-                    publishFigures();
-                });
-        connect(camera->capture.get(), &CaptureOwner::branchAttachedChanged, this,
-                [this, name](bool attached) {
-                    previews_[name].attached = attached;
-                    if (attached)
-                        previews_[name].error.clear();
-                    publishFigures();
-                });
-    }
+    for (const QString &name : service_->cameraNames())
+        previews_[name]; // a row per camera, before its video item registers
+    connect(service_, &PanelFacade::previewFailed, this,
+            [this](const QString &name, const QString &reason) {
+                previews_[name].error = reason;
+                previews_[name].attached = false;
+                emit previewFailed(name, reason);
+                publishFigures();
+            });
+    connect(service_, &PanelFacade::previewAttachedChanged, this,
+            [this](const QString &name, bool attached) {
+                previews_[name].attached = attached;
+                if (attached)
+                    previews_[name].error.clear();
+                publishFigures();
+            });
     timer_.start();
 }
 
 void PreviewController::detach()
 {
     timer_.stop();
-    if (Supervisor *supervisor = service_ ? service_->supervisorIfUp() : nullptr)
-        for (const auto &camera : supervisor->cameras())
-            disconnect(camera->capture.get(), nullptr, this, nullptr);
+    if (service_)
+        disconnect(service_, nullptr, this, nullptr);
     service_ = nullptr;
     cameras_ = nullptr;
     detections_ = {};
@@ -140,14 +125,12 @@ GstElement *PreviewController::createBranch(const QString &camera)
     auto it = previews_.find(camera);
     if (!available_ || it == previews_.end() || !it->item || it->framesSwapped < 2)
         return nullptr;
-    Supervisor *supervisor = service_ ? service_->supervisorIfUp() : nullptr;
-    const CameraConfig *config = supervisor ? supervisor->config().camera(camera) : nullptr;
-    if (!config)
+    const QSize source = service_ ? service_->cameraSize(camera) : QSize();
+    if (!source.isValid())
         return nullptr;
 
     QString scale;
     if (isSoftwareRenderer(renderer_)) {
-        const QSize source(config->width, config->height);
         const QSize size = fitWithin(source, softwareMaxSize());
         if (size != source)
             scale = QStringLiteral("videoscale ! capsfilter caps=video/x-raw,width=%1,height=%2 ! ")
@@ -159,27 +142,24 @@ GstElement *PreviewController::createBranch(const QString &camera)
                        "max-size-bytes=0 max-size-time=0 ! %1glupload ! glcolorconvert ! "
                        "qml6glsink name=preview_sink sync=false async=false")
             .arg(scale);
-    GError *error = nullptr;
+    g_autoptr(GError) error = nullptr;
+    // Floating, as the capture pipeline expects: it sinks the branch when it adds it.
     GstElement *bin =
         gst_parse_bin_from_description(description.toUtf8().constData(), TRUE, &error);
     if (!bin || error) {
+        const GstObjectHolder<GstElement> unused = sinkIntoHolder(bin);
         it->error = QString::fromUtf8(error ? error->message : "cannot build the preview");
-        g_clear_error(&error);
-        if (bin)
-            gst_object_unref(gst_object_ref_sink(bin));
         emit previewFailed(camera, it->error);
         return nullptr;
     }
     gst_object_set_name(GST_OBJECT(bin),
                         QStringLiteral("preview_%1").arg(camera).toUtf8().constData());
-    GstElement *sink = gst_bin_get_by_name(GST_BIN(bin), "preview_sink");
+    g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(bin), "preview_sink");
     g_object_set(sink, "widget", static_cast<gpointer>(it->item.data()), NULL);
-    GstPad *pad = gst_element_get_static_pad(sink, "sink");
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(sink, "sink");
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, onPreviewBuffer,
                       new std::shared_ptr<Counters>(it->counters),
                       [](gpointer data) { delete static_cast<std::shared_ptr<Counters> *>(data); });
-    gst_object_unref(pad);
-    gst_object_unref(sink);
     qCInfo(lcPreview).noquote() << camera << "preview branch:" << description;
     return bin;
 }
@@ -208,10 +188,8 @@ void PreviewController::unregisterVideoItem(const QString &camera, QQuickItem *i
     if (it == previews_.end() || it->item != item)
         return;
     // The sink must not outlive its item: take the branch away first.
-    if (Supervisor *supervisor = service_ ? service_->supervisorIfUp() : nullptr)
-        for (const auto &c : supervisor->cameras())
-            if (c->config.name == camera)
-                c->capture->detachBranch();
+    if (service_)
+        service_->detachPreview(camera);
     it->item.clear();
     it->framesSwapped = 0;
 }
@@ -262,10 +240,8 @@ void PreviewController::watchWindow(QQuickWindow *window)
 void PreviewController::itemReady(const QString &camera)
 {
     qCDebug(lcPreview).noquote() << camera << "video item ready";
-    if (Supervisor *supervisor = service_ ? service_->supervisorIfUp() : nullptr)
-        for (const auto &c : supervisor->cameras())
-            if (c->config.name == camera)
-                c->capture->attachBranch();
+    if (service_)
+        service_->attachPreview(camera);
 }
 
 void PreviewController::retry(const QString &camera)

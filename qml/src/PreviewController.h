@@ -20,7 +20,7 @@ namespace zerotee {
 
 class CamerasModel;
 class DetectionsModel;
-class HeadlessService;
+class PanelFacade;
 
 /// The live preview: per camera an in-process branch of the capture pipeline into a
 /// `qml6glsink` bound to the camera's `GstGLQt6VideoItem`:
@@ -68,7 +68,7 @@ public:
     ~PreviewController() override;
 
     /// Captures, camera sizes and the models to feed; null to let go before a shutdown.
-    void attach(HeadlessService *service, CamerasModel *cameras,
+    void attach(PanelFacade *service, CamerasModel *cameras,
                 std::function<DetectionsModel *(const QString &)> detections);
     void detach();
 
@@ -123,7 +123,7 @@ private:
     bool statsVisible_ = false;
     bool overlayEnabled_ = true;
     QString renderer_;
-    HeadlessService *service_ = nullptr;
+    PanelFacade *service_ = nullptr;
     CamerasModel *cameras_ = nullptr;
     std::function<DetectionsModel *(const QString &)> detections_;
     QHash<QString, Camera> previews_;

@@ -1,7 +1,9 @@
-// libFuzzer target: the configuration loader and the command line.
+// libFuzzer target: every path that parses user text, and the command line.
 // The first input byte picks the path: even = the rest is a TOML file's text, read by
-// parseConfig (toml++ underneath) and then validateConfig; odd = the rest is a command line,
-// one argument per '\n', read by parseCommandLine.
+// parseConfig (toml++ underneath) and then validateConfig, and by the hardware profile's three
+// readers (a profile file, the "profile" key of a configuration, a configuration merged over
+// the pc profile); odd = the rest is a command line, one argument per '\n', read by
+// parseCommandLine.
 //
 // Checked on every input (the loader's documented contract):
 //   - a refused configuration leaves the caller's configuration untouched ("nothing is
@@ -12,6 +14,7 @@
 // could name /dev/zero or a FIFO, which tests the kernel, not the parser. Arguments naming a
 // hardware profile are left out (see fuzzCommandLine).
 #include "CommandLine.h"
+#include "HardwareProfile.h"
 #include "SupervisorConfig.h"
 
 #include <QCoreApplication>
@@ -36,6 +39,7 @@ struct Environment {
     std::unique_ptr<QCoreApplication> app;
     std::unique_ptr<QTemporaryDir> dir;
     QString configFile;
+    HardwareProfile pc;
 };
 
 Environment *environment = nullptr;
@@ -100,6 +104,24 @@ void fuzzToml(const QByteArray &text)
     }
 }
 
+// The hardware profile reads the same kind of text: a profile file, a configuration's
+// "profile" key, and a configuration merged over a profile.
+void fuzzProfileReaders(const QByteArray &bytes)
+{
+    const QString text = QString::fromUtf8(bytes);
+    HardwareProfile profile;
+    QString error;
+    if (!HardwareProfile::parse(text, QStringLiteral("fuzz-profile.toml"), &profile, &error))
+        requireOrTrap(!error.isEmpty(), "a refused profile without a reason");
+    (void)HardwareProfile::profileKey(text);
+    SupervisorConfig config;
+    config.runtimeDir = QStringLiteral("/run/zerotee-fuzz");
+    const QStringList registry{QStringLiteral("videoconvert"), QStringLiteral("videoscale"),
+                               QStringLiteral("x264enc"), QStringLiteral("videoconvertscale")};
+    checkErrors(
+        environment->pc.applyUnder(text, QStringLiteral("fuzz.toml"), registry, &config));
+}
+
 void fuzzCommandLine(const QByteArray &text)
 {
     QStringList arguments{QStringLiteral("zerotee")};
@@ -149,6 +171,11 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
     requireOrTrap(
         QFile::copy(QStringLiteral(ZEROTEE_SOURCE_DIR "/resources/zerotee.toml"), env.configFile),
         "cannot copy resources/zerotee.toml");
+    QString error;
+    requireOrTrap(HardwareProfile::load(QStringLiteral(ZEROTEE_SOURCE_DIR
+                                                       "/resources/profiles/pc.toml"),
+                                        &env.pc, &error),
+                  "cannot load resources/profiles/pc.toml");
     qputenv("XDG_RUNTIME_DIR", QFile::encodeName(env.dir->path()));
     QLoggingCategory::setFilterRules(QStringLiteral("*=false"));
     return 0;
@@ -159,9 +186,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     const QByteArray rest(reinterpret_cast<const char *>(data + 1), qsizetype(size - 1));
-    if ((data[0] & 1) == 0)
+    if ((data[0] & 1) == 0) {
         fuzzToml(rest);
-    else
+        fuzzProfileReaders(rest);
+    } else
         fuzzCommandLine(rest);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <QtQml/qqmlextensionplugin.h>
 #include <QtQuickTest>
 
+Q_IMPORT_QML_PLUGIN(Zerotee_ControlsPlugin)
 Q_IMPORT_QML_PLUGIN(Zerotee_PanelPlugin)
 
 class Setup : public QObject {

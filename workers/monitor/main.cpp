@@ -22,20 +22,16 @@ void usage(FILE *out)
 
 bool parsePolicy(const std::string &text, zerotee::FrameSubscriber::Options &options)
 {
-    if (text == "all") {
-        options.policy = zerotee::wire::DeliveryPolicy::All;
-    } else if (text == "latest") {
-        options.policy = zerotee::wire::DeliveryPolicy::Latest;
-    } else if (text.rfind("fps:", 0) == 0) {
+    // "fps:N" names the cap with the policy; "all" and "latest" are spelled as everywhere.
+    if (text.rfind("fps:", 0) == 0) {
         char *end = nullptr;
         options.fpsCap = std::strtod(text.c_str() + 4, &end);
         if (*end != '\0' || options.fpsCap <= 0)
             return false;
         options.policy = zerotee::wire::DeliveryPolicy::FpsCap;
-    } else {
-        return false;
+        return true;
     }
-    return true;
+    return text != "fps-cap" && zerotee::wire::policyFromName(text, &options.policy);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 import QtQuick
 import QtTest
 import Zerotee.Panel
+import Zerotee.Controls
 
 TestCase {
     name: "StateChip"

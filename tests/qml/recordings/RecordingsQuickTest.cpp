@@ -13,6 +13,7 @@
 
 #include <memory>
 
+Q_IMPORT_QML_PLUGIN(Zerotee_ControlsPlugin)
 Q_IMPORT_QML_PLUGIN(Zerotee_RecordingsPlugin)
 
 using zerotee::test::FixtureClip;

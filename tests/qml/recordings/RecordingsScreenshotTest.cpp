@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <memory>
 
+Q_IMPORT_QML_PLUGIN(Zerotee_ControlsPlugin)
 Q_IMPORT_QML_PLUGIN(Zerotee_RecordingsPlugin)
 
 using namespace zerotee;

@@ -144,7 +144,7 @@ Item {
             verify(banner.visible);
             verify(banner.text.indexOf("does not exist") >= 0, banner.text);
             verify(banner.text.indexOf("start a recorder") >= 0, banner.text);
-            mouseClick(findChild(banner, "dismissErrorButton"));
+            mouseClick(findChild(banner, "bannerDismiss"));
             compare(page.recordings.errorMessage, "");
             verify(!banner.visible);
         }

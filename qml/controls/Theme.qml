@@ -1,6 +1,7 @@
 pragma Singleton
 import QtQuick
 
+// The design system of the panel and its Recordings page.
 // Colours, sizes and type for a dark control room: low glare, high contrast for state, touch
 // targets of at least 9 mm (48 px at 133-160 dpi). Main.qml sets `scale` from the window size
 // (1 at 800x480, up to 1.5 on large screens).
@@ -10,6 +11,7 @@ QtObject {
     readonly property color background: "#0d1117"
     readonly property color surface: "#161b22"
     readonly property color surfaceHigh: "#1f2630"
+    readonly property color pressed: "#2a323c"
     readonly property color border: "#30363d"
     readonly property color text: "#e6edf3"
     readonly property color textDim: "#9aa5b1"
@@ -25,6 +27,7 @@ QtObject {
     // Touch targets: never below 48 px.
     readonly property int touch: Math.round(48 * scale)
     readonly property int touchLarge: Math.round(56 * scale)
+    readonly property int rowHeight: Math.round(64 * scale)
     readonly property int spacing: Math.round(8 * scale)
     readonly property int margin: Math.round(12 * scale)
     readonly property int radius: Math.round(8 * scale)

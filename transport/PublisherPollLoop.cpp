@@ -1,4 +1,4 @@
-#include "PollLoop.h"
+#include "PublisherPollLoop.h"
 
 #include "UnixSocket.h"
 

@@ -1,6 +1,5 @@
 import QtQuick
 import QtQuick.Controls.Basic
-import Zerotee.Panel
 
 // A button for fingers: at least Theme.touch high and wide, pressed state visible (no hover),
 // a colour per role: "primary", "danger", "neutral" (default), "ok".

@@ -1,8 +1,33 @@
-#include "TomlTextCheck.h"
+#include "Toml.h"
 
 namespace zerotee {
 
-QString TomlTextCheck::problem(std::string_view text)
+TomlDocument Toml::parse(const QString &text, const QString &origin)
+{
+    TomlDocument document;
+    const QByteArray utf8 = text.toUtf8();
+    const std::string_view view(utf8.constData(), size_t(utf8.size()));
+    if (const QString problem = textProblem(view); !problem.isEmpty()) {
+        document.where =
+            QStringLiteral("%1:%2").arg(origin, problem.section(QLatin1Char(':'), 0, 1));
+        document.error = problem.section(QLatin1Char(':'), 2).trimmed();
+        return document;
+    }
+    toml::parse_result parsed = toml::parse(view, origin.toStdString());
+    if (!parsed) {
+        const toml::parse_error &error = parsed.error();
+        document.where = QStringLiteral("%1:%2:%3")
+                             .arg(origin)
+                             .arg(error.source().begin.line)
+                             .arg(error.source().begin.column);
+        document.error = string(error.description());
+        return document;
+    }
+    document.root = std::move(parsed.table());
+    return document;
+}
+
+QString Toml::textProblem(std::string_view text)
 {
     enum class In { Code, Comment, Basic, Literal, MultiBasic, MultiLiteral };
     In in = In::Code;

@@ -1,6 +1,5 @@
 import QtQuick
 import QtQuick.Layouts
-import Zerotee.Panel
 
 // An error or warning across the top: what went wrong, and on its own line what to do. Stays
 // until dismissed (or until the cause goes away).
