@@ -6,6 +6,7 @@
 #include <GstHolders.h>
 #include <MonotonicClock.h>
 #include <PanelFacade.h>
+#include <UnixSocket.h> // monotonicNowNs()
 
 #include <QLoggingCategory>
 #include <QOpenGLContext>
