@@ -160,10 +160,12 @@ QJsonObject BusServer::snapshot()
 {
     PublisherStats stats;
     std::vector<ClientStats> clients;
+    unsigned capacity = 0;
     {
         std::lock_guard lock(publisher_.mutex());
         stats = publisher_.publisher().stats();
         clients = publisher_.publisher().clientStats();
+        capacity = publisher_.publisher().options().poolCapacity;
     }
     QJsonArray clientList;
     for (const ClientStats &c : clients) {
@@ -192,6 +194,7 @@ QJsonObject BusServer::snapshot()
         {QStringLiteral("evictions"), qint64(stats.evictions)},
         {QStringLiteral("clients_refused"), qint64(stats.clientsRefused)},
         {QStringLiteral("buffers_registered"), qint64(stats.buffersRegistered)},
+        {QStringLiteral("pool_capacity"), qint64(capacity)},
         {QStringLiteral("buffers_held"), qint64(stats.buffersHeld)},
         {QStringLiteral("consumers"), clientList},
     };

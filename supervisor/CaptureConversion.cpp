@@ -1,5 +1,7 @@
 #include "CaptureConversion.h"
 
+#include "SourcePool.h"
+
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
@@ -7,35 +9,19 @@ namespace zerotee {
 
 namespace {
 
-// The raw video caps furthest upstream of sinkPad, following single-input elements (converter,
-// videorate, capsfilter, tee, a source's own capsfilter): what the source itself delivers.
+// The raw video caps furthest upstream of sinkPad: what the source itself delivers.
 GstCaps *sourceVideoCaps(GstPad *sinkPad)
 {
     GstCaps *found = nullptr;
-    GstPad *pad = GST_PAD(gst_object_ref(sinkPad));
-    for (int depth = 0; pad && depth < 32; ++depth) {
-        GstPad *peer = gst_pad_get_peer(pad);
-        gst_object_unref(pad);
-        pad = nullptr;
-        if (!peer)
-            break;
-        if (GstCaps *caps = gst_pad_get_current_caps(peer)) {
+    std::vector<GstPad *> pads = upstreamSourcePads(sinkPad);
+    for (GstPad *pad : pads) {
+        if (GstCaps *caps = gst_pad_get_current_caps(pad)) {
             if (gst_structure_has_name(gst_caps_get_structure(caps, 0), "video/x-raw"))
                 gst_caps_replace(&found, caps);
             gst_caps_unref(caps);
         }
-        GstElement *element = gst_pad_get_parent_element(peer);
-        gst_object_unref(peer);
-        if (!element)
-            break;
-        GST_OBJECT_LOCK(element);
-        if (element->numsinkpads == 1)
-            pad = GST_PAD(gst_object_ref(element->sinkpads->data));
-        GST_OBJECT_UNLOCK(element);
-        gst_object_unref(element);
     }
-    if (pad)
-        gst_object_unref(pad);
+    unrefPads(pads);
     return found;
 }
 

@@ -339,11 +339,35 @@ void CaptureOwner::tick()
                                                .arg(camera_.height)
                                                .arg(camera_.format)
                                                .arg(camera_.fps);
+            adoptSourcePool();
             attachBranch();
         }
     } else if (sinceLastFrame_.elapsed() > kStallMs) {
         fail(QStringLiteral("no frame for %1 s").arg(kStallMs / 1000));
     }
+}
+
+void CaptureOwner::adoptSourcePool()
+{
+    // A source that pushes its own buffers (a camera's videobuf2 buffers) has as many as it
+    // allocated or can still create, whatever pool_size says: consumers are admitted against
+    // that, so a pool that cannot grow degrades or refuses them instead of starving capture.
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline_), "bus");
+    GstPad *pad = gst_element_get_static_pad(sink, "sink");
+    sourcePool_ = sourcePool(pad);
+    gst_object_unref(pad);
+    gst_object_unref(sink);
+    unsigned capacity = sourcePool_.found ? sourcePool_.maxBuffers : unsigned(camera_.poolSize);
+    {
+        std::lock_guard lock(publisher_.mutex());
+        publisher_.publisher().setPoolCapacity(capacity);
+    }
+    if (sourcePool_.found)
+        qCInfo(lcCapture).noquote()
+            << camera_.name << "the bus lends the source's own buffers:" << sourcePool_.element
+            << QStringLiteral("has %1, can grow to %2; consumers are admitted against %2")
+                   .arg(sourcePool_.minBuffers)
+                   .arg(sourcePool_.maxBuffers);
 }
 
 void CaptureOwner::setBranchFactory(BranchFactory factory)
@@ -455,6 +479,11 @@ QJsonObject CaptureOwner::snapshot() const
             o.insert(QStringLiteral("pixel_bytes_copied"), qint64(pixelCopied + converted));
             o.insert(QStringLiteral("pixel_bytes_converted"), qint64(converted));
             o.insert(QStringLiteral("conversion"), conversion_.description());
+            if (sourcePool_.found)
+                o.insert(QStringLiteral("source_pool"),
+                         QJsonObject{{QStringLiteral("element"), sourcePool_.element},
+                                     {QStringLiteral("buffers"), int(sourcePool_.minBuffers)},
+                                     {QStringLiteral("max_buffers"), int(sourcePool_.maxBuffers)}});
             o.insert(QStringLiteral("bytes_copied"), qint64(copied));
             // What the bus carries: upstream-dmabuf is the camera's own buffers.
             if (const gchar *memory = gst_structure_get_string(stats, "memory"))

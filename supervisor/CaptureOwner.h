@@ -3,6 +3,7 @@
 #include "BusPublisher.h"
 #include "CaptureConversion.h"
 #include "RestartPolicy.h"
+#include "SourcePool.h"
 #include "SupervisorConfig.h"
 
 #include <QElapsedTimer>
@@ -89,6 +90,7 @@ private:
     void handleBranchError(const QString &reason);
     void fail(const QString &reason);
     void tick();
+    void adoptSourcePool();
 
     CameraConfig camera_;
     BusPublisher &publisher_;
@@ -106,6 +108,7 @@ private:
     QElapsedTimer sinceLastFrame_;
     std::atomic<quint64> frameCounter_{0};
     CaptureConversion conversion_; // outlives every pipeline (its probes point here)
+    SourcePool sourcePool_;        // of the running pipeline, once it runs
     quint64 frames_ = 0;
     quint64 framesAtLastTick_ = 0;
     double fps_ = 0;

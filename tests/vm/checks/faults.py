@@ -52,8 +52,10 @@ def run():
             # Plugged back in.
             frames_before = sup.camera()["frames"]
             sent_before = (sup.consumer(witness.pid) or {}).get("frames_sent", 0)
+            print("reloading vivid", flush=True)
             vivid_load()
             vivid_webcam()
+            print(f"vivid is back; capture {sup.camera()['state']}, retries {sup.camera()['retries']}", flush=True)
             back = wait_for(lambda: sup.camera()["state"] == "running" and
                             sup.camera()["frames"] > frames_before + 15, 90, step=0.5)
             cam = sup.camera()

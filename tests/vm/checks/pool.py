@@ -10,7 +10,7 @@ consumer returns its buffers at once; SIGCONT lets the other one resume."""
 import os
 import signal
 
-from vmcheck import (BIN, DEVICE, Background, Checks, Supervisor, evidence, finish, main_guard,
+from vmcheck import (BIN, DEVICE, Background, Checks, Supervisor, evidence, finish, frozen_consumers_config, kill_all, main_guard,
                      monitor_totals, vivid_load, vivid_unload, vivid_webcam, wait_for)
 
 QUOTA = 4
@@ -21,15 +21,18 @@ def run():
     vivid_load()
     try:
         vivid_webcam()
-        cfg = os.path.join(os.environ.get("TMPDIR", "/tmp"), "pool.toml")
-        with open(cfg, "w") as f:
-            f.write(f'[[camera]]\nname = "cam0"\nsource = "v4l2:{DEVICE}"\nsize = "640x360"\n'
-                    'fps = 30\nformat = "NV12"\nlease_timeout_ms = 60000\n')
+        cfg = frozen_consumers_config("pool")
         sup = Supervisor("--config", cfg, http=False)
         consumers = []
         try:
             check(sup.wait_capture(frames=10), "capture running")
             registered0 = sup.camera()["bus"]["buffers_registered"]
+            cam = sup.camera()
+            evidence(f"the camera's pool: {cam.get('source_pool')}; the bus admits consumers against "
+                     f"{cam['bus'].get('pool_capacity')} buffers")
+            check(cam.get("source_pool", {}).get("max_buffers", 0) > cam.get("source_pool", {}).get("buffers", 0)
+                  and cam["bus"].get("pool_capacity") == cam["source_pool"]["max_buffers"],
+                  "admission counts the buffers v4l2src can create (VIDIOC_CREATE_BUFS), not pool_size")
             monitor = os.path.join(BIN, "zerotee-monitor")
             witness = Background([monitor, "--socket", sup.socket, "--json", "--name", "witness",
                                   "--seconds", "600"])
@@ -93,10 +96,7 @@ def run():
             # starved capture would lose most of them.
             check(ratio >= 0.9, f"the watching consumer saw {ratio:.1%} of the camera's sequence numbers")
         finally:
-            for c in consumers:
-                if c.proc.poll() is None:
-                    c.proc.send_signal(signal.SIGCONT)
-                c.stop(signal.SIGKILL)
+            kill_all(consumers)
             sup.stop()
     finally:
         vivid_unload()

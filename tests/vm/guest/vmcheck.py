@@ -86,6 +86,17 @@ def vivid_webcam(osd=False):
     set_controls(osd_text_mode=0 if osd else 2)
 
 
+def frozen_consumers_config(name, **extra):
+    """A configuration file for vivid's webcam at 640x360 NV12 30 fps whose leases last a minute,
+    so that consumers frozen with SIGSTOP keep what they hold instead of being evicted."""
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), name + ".toml")
+    keys = {"lease_timeout_ms": 60000, **extra}
+    with open(path, "w") as f:
+        f.write(f'[[camera]]\nname = "cam0"\nsource = "v4l2:{DEVICE}"\nsize = "640x360"\n'
+                'fps = 30\nformat = "NV12"\n' + "".join(f"{k} = {v}\n" for k, v in keys.items()))
+    return path
+
+
 def set_controls(**controls):
     v4l2("-c", ",".join(f"{k}={v}" for k, v in controls.items()))
 
@@ -106,18 +117,23 @@ def dmabuf_maps(pid):
 class Supervisor:
     """zerotee --headless in the background, with its control socket, HTTP port and log."""
 
-    def __init__(self, *args, name="zerotee", http=True):
+    def __init__(self, *args, name="zerotee", http=True, env=None):
         self.dir = tempfile.mkdtemp(prefix=name + ".")
         self.control = os.path.join(self.dir, "control.sock")
         self.socket = os.path.join(self.dir, "cam0.sock")
         self.http_port = free_port()
-        self.log_path = os.path.join(self.dir, "zerotee.log")
+        # Kept in the share: the log outlives a check that timed out.
+        self.log_path = os.path.join(os.environ.get("ZEROTEE_VM_SHARE", self.dir), "results",
+                                     f"{os.path.basename(sys.argv[0]).split('.')[0]}-{name}.log")
+        if not os.path.isdir(os.path.dirname(self.log_path)):
+            self.log_path = os.path.join(self.dir, "zerotee.log")
         self.log = open(self.log_path, "w")
         cmd = [os.path.join(BIN, "zerotee"), "--headless", "--control", self.control,
                "--socket", self.socket, "--state", os.path.join(self.dir, "workers.json"),
                *(["--http-port", str(self.http_port)] if http else ["--no-http"]), *args]
         print("$ " + " ".join(cmd), flush=True)
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **(env or {})))
         self.ctl = connect_control(self.control, timeout=60)
         if not self.ctl:
             self.stop()
@@ -199,6 +215,14 @@ class Background:
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode
+
+
+def kill_all(processes):
+    """SIGKILL every Background in processes, frozen ones included (SIGCONT first)."""
+    for p in processes:
+        if p.proc.poll() is None:
+            p.proc.send_signal(signal.SIGCONT)
+        p.stop(signal.SIGKILL)
 
 
 def monitor_totals(text):
