@@ -35,7 +35,7 @@ BOOT_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "overlay"]
 # dependencies are loaded at boot so that a plain insmod of vivid.ko works.
 GUEST_MODULES = ["vivid"]
 SKIP = 77
-BOOT_TIMEOUT_S = 280
+BOOT_TIMEOUT_S = 380
 
 
 def log(message):
