@@ -35,6 +35,7 @@ enum {
     PROP_QUOTA,
     PROP_LEASE_TIMEOUT,
     PROP_CAPTURE_RESERVE,
+    PROP_GOP_CACHE,
     PROP_STATS,
 };
 
@@ -46,6 +47,7 @@ constexpr guint DEFAULT_POOL_SIZE = 16;
 constexpr guint DEFAULT_QUOTA = 3;
 constexpr guint DEFAULT_LEASE_TIMEOUT = 1000;
 constexpr guint DEFAULT_CAPTURE_RESERVE = 4;
+constexpr guint DEFAULT_GOP_CACHE = 0;
 // How long the I/O thread sleeps at most when nothing happens.
 constexpr int kIdlePollMs = 500;
 
@@ -57,6 +59,7 @@ struct Settings {
     guint quota = DEFAULT_QUOTA;
     guint leaseTimeoutMs = DEFAULT_LEASE_TIMEOUT;
     guint captureReserve = DEFAULT_CAPTURE_RESERVE;
+    guint gopCache = DEFAULT_GOP_CACHE;
     zerotee::BusPublisher *busPublisher = nullptr; // external: the host serves the socket
                                                    // (zerotee::setSinkBusPublisher)
 };
@@ -201,6 +204,15 @@ static void zerotee_sink_class_init(ZeroteeSinkClass *klass)
             DEFAULT_CAPTURE_RESERVE,
             GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
     g_object_class_install_property(
+        gobjectClass, PROP_GOP_CACHE,
+        g_param_spec_uint(
+            "gop-cache", "GOP cache",
+            "Encoded streams: access units since the last keyframe kept (at most this many; 0 = "
+            "off) and sent first to every consumer that joins; a consumer that misses one waits "
+            "for the next keyframe. pool-size must leave room for them",
+            0, 256, DEFAULT_GOP_CACHE,
+            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    g_object_class_install_property(
         gobjectClass, PROP_STATS,
         g_param_spec_boxed("stats", "Statistics",
                            "clients, frames-published, frames-sent, drops-quota, drops-socket, "
@@ -263,6 +275,9 @@ static void zerotee_sink_set_property(GObject *object, guint prop_id, const GVal
     case PROP_CAPTURE_RESERVE:
         s.captureReserve = g_value_get_uint(value);
         break;
+    case PROP_GOP_CACHE:
+        s.gopCache = g_value_get_uint(value);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -290,7 +305,9 @@ static GstStructure *zerotee_sink_stats(ZeroteeSink *self)
         "evictions", G_TYPE_UINT64, st.evictions, "bytes-copied", G_TYPE_UINT64, c.bytesCopied,
         "pixel-bytes-copied", G_TYPE_UINT64, c.pixelBytesCopied, "memory", G_TYPE_STRING, c.memory,
         "buffers-registered", G_TYPE_UINT, st.buffersRegistered, "buffers-held", G_TYPE_UINT,
-        st.buffersHeld, "registrations-sent", G_TYPE_UINT64, st.registrationsSent, nullptr);
+        st.buffersHeld, "registrations-sent", G_TYPE_UINT64, st.registrationsSent, "gop-cached",
+        G_TYPE_UINT, st.gopCached, "frames-replayed", G_TYPE_UINT64, st.framesReplayed,
+        "skipped-to-keyframe", G_TYPE_UINT64, st.skippedToKeyframe, nullptr);
 }
 
 static void zerotee_sink_get_property(GObject *object, guint prop_id, GValue *value,
@@ -318,6 +335,9 @@ static void zerotee_sink_get_property(GObject *object, guint prop_id, GValue *va
         break;
     case PROP_CAPTURE_RESERVE:
         g_value_set_uint(value, s.captureReserve);
+        break;
+    case PROP_GOP_CACHE:
+        g_value_set_uint(value, s.gopCache);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -396,7 +416,8 @@ static gboolean zerotee_sink_start(GstBaseSink *basesink)
         }
         FramePublisher::Options options;
         options.poolCapacity = s.poolSize;
-        options.captureReserve = std::min(s.captureReserve, s.poolSize);
+        // The GOP cache holds pool buffers too: consumers' quotas must fit beside it.
+        options.captureReserve = std::min(s.captureReserve + s.gopCache, s.poolSize);
         options.defaultQuota = s.quota;
         options.leaseTimeout = std::chrono::milliseconds(s.leaseTimeoutMs);
         rt->ownBus = std::make_unique<zerotee::BusPublisher>(options);
@@ -434,6 +455,7 @@ static gboolean zerotee_sink_start(GstBaseSink *basesink)
         g_autofree gchar *capsString = gst_caps_to_string(priv->caps);
         std::lock_guard lock(rt->mutex());
         rt->publisher().setCaps(capsString);
+        rt->publisher().setGopCache(priv->isRawVideo ? 0 : s.gopCache);
     }
     {
         std::lock_guard statsLock(priv->statsMutex);
@@ -538,9 +560,14 @@ static gboolean zerotee_sink_set_caps(GstBaseSink *basesink, GstCaps *caps)
 
     if (Runtime *rt = priv->runtime.get()) {
         g_autofree gchar *capsString = gst_caps_to_string(caps);
+        GST_OBJECT_LOCK(self);
+        guint gopCache = priv->settings.gopCache;
+        GST_OBJECT_UNLOCK(self);
         std::lock_guard lock(rt->mutex());
         uint32_t generation = rt->publisher().generation();
         rt->publisher().setCaps(capsString);
+        // Raw frames are all "keyframes": a cache would only pin a pool buffer.
+        rt->publisher().setGopCache(rawVideo ? 0 : gopCache);
         if (rt->publisher().generation() != generation) {
             // New generation: buffers of the old format are not offered again. Their leases
             // stay valid; bufferReleased() hands them back as usual.

@@ -147,6 +147,11 @@ struct ZeroteeSrcPrivate {
     GstVideoInfo videoInfo;
     bool discont = true;
     GstClockTime lastVideoPts = GST_CLOCK_TIME_NONE; // of the last raw video frame pushed
+    // Encoded streams: how far this pipeline's timeline is moved so that a GOP replayed when it
+    // joined (captured before the pipeline started) keeps its timestamps. Set by the first
+    // frame after start(), kept across reconnects so time never goes back.
+    GstClockTime replayShift = 0;
+    bool firstFrame = true;
     bool everConnected = false;
     uint64_t nextConnectNs = 0;
     bool warnedUnreachable = false;
@@ -389,6 +394,8 @@ static gboolean zerotee_src_start(GstBaseSrc *basesrc)
     }
     priv->discont = true;
     priv->lastVideoPts = GST_CLOCK_TIME_NONE;
+    priv->replayShift = 0;
+    priv->firstFrame = true;
     priv->everConnected = false;
     priv->nextConnectNs = 0;
     priv->warnedUnreachable = false;
@@ -648,6 +655,13 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
         if (clock)
             gst_object_unref(clock);
         if (GST_CLOCK_TIME_IS_VALID(clockTime) && GST_CLOCK_TIME_IS_VALID(base)) {
+            // An encoded stream's first frame may be the start of a GOP replayed from before
+            // this pipeline started: move the timeline so it lands at 0 rather than drop the
+            // keyframe every later frame needs. Sinks of encoded data here do not sync to the
+            // clock (a muxer, a payloader), so the shift adds no latency.
+            if (!priv->isVideo && priv->firstFrame && clockTime < base)
+                priv->replayShift = base - clockTime;
+            clockTime += priv->replayShift;
             if (clockTime < base) {
                 GST_DEBUG_OBJECT(self, "frame %" G_GUINT64_FORMAT " captured before start: skipped",
                                  frame.sequence);
@@ -681,6 +695,7 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
     }
     if (priv->isVideo)
         priv->lastVideoPts = pts;
+    priv->firstFrame = false;
     const zerotee::ImportedBuffer &imported = *it->second;
     uint64_t payload = std::min(frame.payloadSize, imported.capacity());
     GstBuffer *buffer =
@@ -697,6 +712,14 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
     zerotee::callWhenMemoriesFreed(buffer, [connection, epoch, bufferId, generation, sequence] {
         connection->release(epoch, bufferId, generation, sequence);
     });
+    if (!priv->isVideo) {
+        // Not raw video (encoded access units, metadata): small, so copied out at once and the
+        // producer's buffer given back. Consumers then queue encoded data as long as they
+        // like (a muxer, a pre-event ring) without holding the stream's pool or its leases.
+        GstBuffer *copy = gst_buffer_copy_deep(buffer);
+        gst_buffer_unref(buffer);
+        buffer = copy;
+    }
 
     uint64_t now = zerotee::monotonicNowNs();
     GST_BUFFER_PTS(buffer) = pts;

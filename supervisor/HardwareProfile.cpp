@@ -149,11 +149,24 @@ bool HardwareProfile::parse(const QString &text, const QString &origin, Hardware
     const toml::table *meta = root["profile"].as_table();
     if (!meta)
         return fail(QStringLiteral("profile"), QStringLiteral("the [profile] table is required"));
-    if (QStringList u = unknownKeys(*meta, {QStringLiteral("name"), QStringLiteral("description"),
-                                            QStringLiteral("devices")});
+    if (QStringList u =
+            unknownKeys(*meta, {QStringLiteral("name"), QStringLiteral("description"),
+                                QStringLiteral("devices"), QStringLiteral("encoder_budget")});
         !u.isEmpty())
         return fail(QStringLiteral("profile.") + u.first(),
-                    QStringLiteral("unknown key (name, description, devices)"));
+                    QStringLiteral("unknown key (name, description, devices, encoder_budget)"));
+    if (const toml::node *b = meta->get("encoder_budget")) {
+        const QString budget = QString::fromStdString(b->value<std::string>().value_or(""));
+        const auto parts = budget.split(u'@');
+        int w = 0, h = 0;
+        if (budget == QLatin1String("none"))
+            p.encoderBudget_ = 0;
+        else if (parts.size() == 2 && parseSize(parts[0], &w, &h) && parts[1].toInt() > 0)
+            p.encoderBudget_ = qint64(w) * h * parts[1].toInt();
+        else
+            return fail(QStringLiteral("profile.encoder_budget"),
+                        QStringLiteral("'%1' is not WIDTHxHEIGHT@FPS or none").arg(budget));
+    }
     auto name = (*meta)["name"].value<std::string>();
     if (!name || name->empty())
         return fail(QStringLiteral("profile.name"), QStringLiteral("is required (a string)"));
@@ -417,6 +430,7 @@ ConfigErrors HardwareProfile::applyUnder(const QString &userText, const QString 
     errors = parseConfig(QString::fromStdString(merged.str()), origin, config);
     if (errors.ok()) {
         config->profileElements = chosen;
+        config->encoderBudget = encoderBudget_;
         applyWorkerElements(chosen, config);
     }
     return errors;

@@ -82,6 +82,9 @@ public:
     QString description() const { return description_; }
     QString path() const { return path_; }
     QStringList devices() const { return devices_; }
+    /// What the board's encoder can do in total, in pixels per second (`encoder_budget =
+    /// "1920x1080@60"`, or `"none"`: no hardware encoder, 0); -1 when the profile does not say.
+    qint64 encoderBudget() const { return encoderBudget_; }
     /// role → candidates, in order of preference.
     QMap<QString, QStringList> elementCandidates() const { return elements_; }
     /// Camera defaults: key → string or integer.
@@ -92,6 +95,7 @@ private:
     QString description_;
     QString path_;
     QStringList devices_;
+    qint64 encoderBudget_ = -1;
     QMap<QString, QStringList> elements_;
     QVariantMap camera_;
 };

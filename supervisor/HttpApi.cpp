@@ -258,6 +258,32 @@ QString HttpApi::metrics(const QJsonObject &status)
             sample(QString::fromLatin1(m.name), labels, value);
         }
     }
+
+    // Encoded streams: the figures each stream's encoder reports (docs/streams.md).
+    const QJsonArray streams = status.value(QStringLiteral("streams")).toArray();
+    static const WorkerMetric streamMetrics[] = {
+        {"stream_encoding", "gauge", "1 while the stream's encoder encodes (it has consumers).",
+         "encoding"},
+        {"stream_consumers", "gauge", "Connections to the stream's socket.", "consumers"},
+        {"stream_bitrate_kbps", "gauge", "Measured bitrate of the stream.", "measured_kbps"},
+        {"stream_frames_total", "counter", "Access units encoded.", "frames"},
+        {"stream_keyframes_total", "counter", "Keyframes encoded.", "keyframes"},
+        {"stream_keyframes_forced_total", "counter", "Keyframes forced by consumers' requests.",
+         "keyframes_forced"},
+        {"stream_drops_total", "counter", "Access units not delivered to a consumer.", "drops"},
+    };
+    for (const WorkerMetric &m : streamMetrics) {
+        family(QString::fromLatin1(m.name), m.type, m.help);
+        for (const QJsonValue &v : streams) {
+            QJsonObject stream = v.toObject();
+            QStringList labels{
+                label(QStringLiteral("camera"), stream.value(QStringLiteral("camera")).toString()),
+                label(QStringLiteral("stream"), stream.value(QStringLiteral("name")).toString())};
+            const QJsonValue value = stream.value(QString::fromLatin1(m.key));
+            sample(QString::fromLatin1(m.name), labels,
+                   value.isBool() ? (value.toBool() ? 1 : 0) : value.toDouble());
+        }
+    }
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include "BusServer.h"
 #include "CaptureOwner.h"
 #include "EventLog.h"
+#include "StreamPlan.h"
 #include "WorkerCommandBuilder.h"
 #include "WorkerReportText.h"
 
@@ -45,6 +46,7 @@ Supervisor::Supervisor(SupervisorConfig config, QObject *parent)
                             {{QStringLiteral("state"), WorkerProcess::stateName(state)}});
         });
     connect(workers_.get(), &WorkerManager::workerReport, this, &Supervisor::onWorkerReport);
+    connect(workers_.get(), &WorkerManager::workerRemoved, this, &Supervisor::onWorkerRemoved);
 }
 
 Supervisor::~Supervisor()
@@ -86,6 +88,18 @@ bool Supervisor::start(QString *error)
         cameras_.push_back(std::move(camera));
     }
 
+    for (const CameraConfig &camera : config_.cameras) {
+        for (const StreamConfig &stream : camera.effectiveStreams()) {
+            QString streamError;
+            if (stream.alwaysOn && ensureEncoder(camera.name, stream, &streamError).isEmpty()) {
+                *error = QStringLiteral("stream '%1' of camera '%2': %3")
+                             .arg(stream.name, camera.name, streamError);
+                shutdown();
+                return false;
+            }
+        }
+    }
+
     for (const WorkerConfig &worker : config_.workers) {
         WorkerManager::Result result = addWorker(worker, worker.autostart);
         if (!result.ok()) {
@@ -94,6 +108,7 @@ bool Supervisor::start(QString *error)
             return false;
         }
     }
+    checkEncoderBudget();
     qCInfo(lcSupervisor) << "up:" << cameras_.size() << "camera(s)," << workers_->workers().size()
                          << "worker(s)";
     return true;
@@ -109,40 +124,110 @@ void Supervisor::shutdown()
     cameras_.clear();
 }
 
-WorkerSpec Supervisor::specFor(const WorkerConfig &worker, QString *error) const
+WorkerSpec Supervisor::specFor(const WorkerConfig &worker, QString *error, QString *encoder)
 {
     WorkerSpec spec;
     std::optional<WorkerKind> kind = workerKindFromName(worker.kind);
-    if (!kind) {
+    if (!kind || *kind == WorkerKind::Encoder) {
         *error = QStringLiteral("kind '%1' is not recorder, rtsp, ai or custom").arg(worker.kind);
         return spec;
     }
-    if (!config_.camera(worker.camera)) {
+    const CameraConfig *camera = config_.camera(worker.camera);
+    if (!camera) {
         *error = QStringLiteral("no camera named '%1'").arg(worker.camera);
         return spec;
     }
     spec.kind = *kind;
     spec.acceptsInput = *kind == WorkerKind::Recorder; // event triggers arrive on stdin
     spec.name = worker.name.isEmpty() ? workers_->uniqueName(*kind) : worker.name;
-    spec.options = worker.options;
-    WorkerCommandBuilder builder(config_.busSocketPath(worker.camera), config_.workerPath);
+    // Encode once: recorders and RTSP workers read a stream of the camera, never the raw bus
+    // with an encoder of their own (docs/streams.md).
+    StreamPlan::Assignment stream =
+        StreamPlan::assign(worker.kind, spec.name, worker.options, *camera, config_.profileElements,
+                           &cameraStreams_[worker.camera]);
+    if (!stream.error.isEmpty()) {
+        *error = stream.error;
+        return spec;
+    }
+    spec.options = stream.options;
+    WorkerCommandBuilder builder(stream.usesStream
+                                     ? config_.streamSocketPath(worker.camera, stream.stream.name)
+                                     : config_.busSocketPath(worker.camera),
+                                 config_.workerPath);
     builder.setCameraName(worker.camera);
     *error = builder.complete(spec);
+    // What the operator asked for is kept (saved worker sets, status); the command line
+    // carries the stream.
+    spec.options = worker.options;
+    if (error->isEmpty() && stream.usesStream)
+        *encoder = ensureEncoder(worker.camera, stream.stream, error);
     return spec;
+}
+
+QString Supervisor::ensureEncoder(const QString &camera, const StreamConfig &stream, QString *error)
+{
+    const QString name = StreamPlan::encoderWorkerName(camera, stream.name);
+    if (workers_->worker(name))
+        return name;
+    const CameraConfig *cameraConfig = config_.camera(camera);
+    WorkerSpec spec;
+    spec.kind = WorkerKind::Encoder;
+    spec.name = name;
+    spec.options = StreamPlan::encoderOptions(stream, *cameraConfig, config_.profileElements,
+                                              config_.streamSocketPath(camera, stream.name));
+    WorkerCommandBuilder builder(config_.busSocketPath(camera), config_.workerPath);
+    if (QString why = builder.complete(spec); !why.isEmpty()) {
+        *error = QStringLiteral("encoder of stream '%1': %2").arg(stream.name, why);
+        return {};
+    }
+    WorkerManager::Result result = workers_->add(std::move(spec), true);
+    if (!result.ok()) {
+        *error = QStringLiteral("encoder of stream '%1': %2").arg(stream.name, result.error);
+        return {};
+    }
+    workerCamera_.insert(name, camera);
+    encoders_.insert(name, StreamUse{camera, stream, {}});
+    events_->append(QStringLiteral("stream"), name, QStringLiteral("encoder started"),
+                    {{QStringLiteral("camera"), camera}, {QStringLiteral("stream"), stream.name}});
+    return name;
+}
+
+void Supervisor::onWorkerRemoved(const QString &name)
+{
+    const QString encoder = workerEncoder_.take(name);
+    if (encoder.isEmpty() || !encoders_.contains(encoder))
+        return;
+    StreamUse &use = encoders_[encoder];
+    use.consumers.remove(name);
+    // The last consumer gone: the stream's encoder goes too (an always-on stream stays).
+    if (use.consumers.isEmpty() && !use.stream.alwaysOn) {
+        encoders_.remove(encoder);
+        workers_->remove(encoder);
+        events_->append(QStringLiteral("stream"), encoder,
+                        QStringLiteral("encoder stopped: no consumer left"), {});
+    }
 }
 
 WorkerManager::Result Supervisor::addWorker(WorkerConfig worker, bool startNow)
 {
-    QString error;
-    WorkerSpec spec = specFor(worker, &error);
+    QString error, encoder;
+    WorkerSpec spec = specFor(worker, &error, &encoder);
     if (!error.isEmpty())
         return {error, nullptr};
     QString name = spec.name;
     WorkerManager::Result result = workers_->add(std::move(spec), startNow);
     if (result.ok()) {
         workerCamera_.insert(name, worker.camera);
+        if (!encoder.isEmpty()) {
+            encoders_[encoder].consumers.insert(name);
+            workerEncoder_.insert(name, encoder);
+        }
         events_->append(QStringLiteral("worker"), name, QStringLiteral("added"),
                         {{QStringLiteral("kind"), worker.kind}});
+    } else if (!encoder.isEmpty() && encoders_.value(encoder).consumers.isEmpty() &&
+               !encoders_.value(encoder).stream.alwaysOn) {
+        encoders_.remove(encoder);
+        workers_->remove(encoder);
     }
     return result;
 }
@@ -218,6 +303,16 @@ QJsonObject Supervisor::status()
                 }
             }
         }
+        const QString name = w.value(QStringLiteral("name")).toString();
+        if (const QString encoder = workerEncoder_.value(name); !encoder.isEmpty()) {
+            // It reads a stream, not the raw bus: its figures are its own report's, the
+            // stream's encoder is the camera bus consumer.
+            const QJsonObject reported = w.value(QStringLiteral("reported")).toObject();
+            frames = reported.value(QStringLiteral("frames")).toInteger();
+            drops = reported.value(QStringLiteral("drops")).toInteger();
+            connected = frames > 0;
+            w.insert(QStringLiteral("stream"), encoders_.value(encoder).stream.name);
+        }
         w.insert(QStringLiteral("bus_connected"), connected);
         w.insert(QStringLiteral("frames"), frames);
         w.insert(QStringLiteral("drops"), drops);
@@ -225,11 +320,85 @@ QJsonObject Supervisor::status()
     }
     return QJsonObject{
         {QStringLiteral("version"), QCoreApplication::applicationVersion()},
+        {QStringLiteral("streams"), streamsStatus()},
+        {QStringLiteral("encoder_budget"),
+         QJsonObject{{QStringLiteral("budget_pixels_per_second"), config_.encoderBudget},
+                     {QStringLiteral("used_pixels_per_second"), encodedPixelRate()},
+                     {QStringLiteral("exceeded"),
+                      config_.encoderBudget >= 0 && encodedPixelRate() > config_.encoderBudget}}},
         {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())},
         {QStringLiteral("uptime_s"), double(uptime_.elapsed()) / 1000.0},
         {QStringLiteral("cameras"), cameras},
         {QStringLiteral("workers"), workers},
     };
+}
+
+qint64 Supervisor::encodedPixelRate() const
+{
+    qint64 total = 0;
+    for (const StreamUse &use : encoders_) {
+        const CameraConfig *camera = config_.camera(use.camera);
+        if (!camera)
+            continue;
+        const StreamConfig &s = use.stream;
+        total += qint64(s.width > 0 ? s.width : camera->width) *
+                 (s.height > 0 ? s.height : camera->height) * (s.fps > 0 ? s.fps : camera->fps);
+    }
+    return total;
+}
+
+void Supervisor::checkEncoderBudget()
+{
+    const qint64 used = encodedPixelRate();
+    if (config_.encoderBudget < 0 || used <= config_.encoderBudget)
+        return;
+    // Said at start, not refused: a software encoder may still cope, or the streams may
+    // never run at once (each encodes only while consumed).
+    const QString message =
+        config_.encoderBudget == 0
+            ? QStringLiteral("profile %1 has no hardware encoder; %2 Mpixel/s of streams will be "
+                             "encoded in software")
+                  .arg(config_.profile)
+                  .arg(double(used) / 1e6, 0, 'f', 1)
+            : QStringLiteral("streams need %1 Mpixel/s, more than the %2 Mpixel/s the encoder of "
+                             "profile %3 can do")
+                  .arg(double(used) / 1e6, 0, 'f', 1)
+                  .arg(double(config_.encoderBudget) / 1e6, 0, 'f', 1)
+                  .arg(config_.profile);
+    qCWarning(lcSupervisor).noquote() << message;
+    events_->append(QStringLiteral("stream"), QStringLiteral("encoder-budget"), message,
+                    {{QStringLiteral("used_pixels_per_second"), used},
+                     {QStringLiteral("budget_pixels_per_second"), config_.encoderBudget}});
+}
+
+QJsonArray Supervisor::streamsStatus() const
+{
+    QJsonArray streams;
+    for (auto it = encoders_.cbegin(); it != encoders_.cend(); ++it) {
+        const StreamUse &use = it.value();
+        QJsonArray consumers;
+        for (const QString &consumer : use.consumers)
+            consumers.append(consumer);
+        QJsonObject o{
+            {QStringLiteral("name"), use.stream.name},
+            {QStringLiteral("camera"), use.camera},
+            {QStringLiteral("encoder_worker"), it.key()},
+            {QStringLiteral("socket"), config_.streamSocketPath(use.camera, use.stream.name)},
+            {QStringLiteral("codec"), use.stream.codec},
+            {QStringLiteral("always_on"), use.stream.alwaysOn},
+            {QStringLiteral("consumer_workers"), consumers},
+        };
+        // The encoder's own figures: element, size, rate, bitrate, keyframes, drops, consumers.
+        if (WorkerProcess *worker = workers_->worker(it.key())) {
+            o.insert(QStringLiteral("state"), WorkerProcess::stateName(worker->state()));
+            const QVariantMap reported = worker->reported();
+            for (auto r = reported.cbegin(); r != reported.cend(); ++r)
+                if (!o.contains(r.key()) && r.key() != QLatin1String("stream"))
+                    o.insert(r.key(), QJsonValue::fromVariant(r.value()));
+        }
+        streams.append(o);
+    }
+    return streams;
 }
 
 } // namespace zerotee

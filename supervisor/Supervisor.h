@@ -4,9 +4,11 @@
 #include "WorkerManager.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 #include <functional>
 #include <memory>
@@ -74,12 +76,27 @@ public:
     /// Everything: cameras with capture and bus figures, workers, uptime.
     QJsonObject status();
     qint64 uptimeMs() const { return uptime_.elapsed(); }
+    /// Every encoded stream of every camera with its encoder worker and consumers (status).
+    QJsonArray streamsStatus() const;
 
 signals:
     void statusLine(const QString &line);
 
 private:
-    WorkerSpec specFor(const WorkerConfig &worker, QString *error) const;
+    struct StreamUse {
+        QString camera;
+        StreamConfig stream;
+        QSet<QString> consumers; // worker names
+    };
+
+    WorkerSpec specFor(const WorkerConfig &worker, QString *error, QString *encoder);
+    /// The encoder worker of @p stream of @p camera, added and started if it is not running.
+    QString ensureEncoder(const QString &camera, const StreamConfig &stream, QString *error);
+    void onWorkerRemoved(const QString &name);
+    /// Pixels per second the streams in use encode (size × rate).
+    qint64 encodedPixelRate() const;
+    /// Logs and records an event when the streams exceed the profile's encoder budget.
+    void checkEncoderBudget();
     void watchWorker(const QString &name);
     void onWorkerReport(const QString &name, const QJsonObject &report);
 
@@ -88,6 +105,9 @@ private:
     std::unique_ptr<EventLog> events_;
     std::unique_ptr<WorkerManager> workers_;
     QHash<QString, QString> workerCamera_;
+    QHash<QString, QList<StreamConfig>> cameraStreams_; // configured + implicit, per camera
+    QHash<QString, StreamUse> encoders_;                // by encoder worker name
+    QHash<QString, QString> workerEncoder_;             // consumer worker → encoder worker
     CaptureBranchFactory branchFactory_;
     QElapsedTimer uptime_;
 };

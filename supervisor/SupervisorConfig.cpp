@@ -146,6 +146,26 @@ QVariant toVariant(const toml::node &node)
     return {};
 }
 
+void readStream(const toml::table &table, const QString &prefix, StreamConfig *stream,
+                ConfigErrors &errors)
+{
+    TableReader r(table, prefix, errors);
+    r.string("name", &stream->name);
+    r.string("codec", &stream->codec);
+    r.integer("bitrate", &stream->bitrateKbps, 16, 200000);
+    r.integer("gop", &stream->gop, 1, 1000);
+    QString size;
+    r.string("size", &size);
+    if (!size.isEmpty() && !parseSize(size, &stream->width, &stream->height))
+        errors.add(r.name("size"), QStringLiteral("'%1' is not WIDTHxHEIGHT (16..8192)").arg(size));
+    r.integer("fps", &stream->fps, 1, 240);
+    r.string("profile", &stream->profile);
+    r.string("encoder", &stream->encoder);
+    r.string("scaler", &stream->scaler);
+    r.boolean("always_on", &stream->alwaysOn);
+    r.rejectUnknown();
+}
+
 void readCamera(const toml::table &table, const QString &prefix, CameraConfig *camera,
                 ConfigErrors &errors)
 {
@@ -163,6 +183,21 @@ void readCamera(const toml::table &table, const QString &prefix, CameraConfig *c
     r.integer("quota", &camera->quota, 1, 16);
     r.integer("lease_timeout_ms", &camera->leaseTimeoutMs, 50, 60000);
     r.string("converter", &camera->converter);
+    r.skip("stream");
+    if (const toml::node *node = table.get("stream")) {
+        const toml::array *array = node->as_array();
+        if (!array || !array->is_array_of_tables()) {
+            errors.add(r.name("stream"),
+                       QStringLiteral("must be an array of tables ([[camera.stream]])"));
+        } else {
+            for (size_t i = 0; i < array->size(); ++i) {
+                StreamConfig stream;
+                readStream(*array->get(i)->as_table(),
+                           QStringLiteral("%1[%2]").arg(r.name("stream")).arg(i), &stream, errors);
+                camera->streams << stream;
+            }
+        }
+    }
     r.rejectUnknown();
 }
 
@@ -195,6 +230,23 @@ QString SupervisorConfig::busSocketPath(const QString &cameraName) const
     if (const CameraConfig *c = camera(cameraName); c && !c->socketPath.isEmpty())
         return c->socketPath;
     return QDir(runtimeDir).filePath(cameraName + QStringLiteral(".sock"));
+}
+
+QString SupervisorConfig::streamSocketPath(const QString &cameraName, const QString &stream) const
+{
+    return QDir(runtimeDir).filePath(cameraName + u'.' + stream + QStringLiteral(".sock"));
+}
+
+bool StreamConfig::sameEncoding(const StreamConfig &o) const
+{
+    return codec == o.codec && bitrateKbps == o.bitrateKbps && gop == o.gop && width == o.width &&
+           height == o.height && fps == o.fps && profile == o.profile && encoder == o.encoder &&
+           scaler == o.scaler;
+}
+
+QList<StreamConfig> CameraConfig::effectiveStreams() const
+{
+    return streams.isEmpty() ? QList<StreamConfig>{StreamConfig{}} : streams;
 }
 
 const CameraConfig *SupervisorConfig::camera(const QString &cameraName) const
@@ -243,6 +295,45 @@ QString checkSource(const QString &source)
         .arg(source);
 }
 
+static void validateStreams(const CameraConfig &camera, const QString &cameraKey,
+                            ConfigErrors &errors)
+{
+    static const QRegularExpression nameRe(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"));
+    QSet<QString> names;
+    for (qsizetype i = 0; i < camera.streams.size(); ++i) {
+        const StreamConfig &s = camera.streams[i];
+        const QString key = QStringLiteral("%1.stream[%2]").arg(cameraKey).arg(i);
+        if (!nameRe.match(s.name).hasMatch())
+            errors.add(
+                key + QStringLiteral(".name"),
+                QStringLiteral("'%1' is not a valid name ([A-Za-z0-9_-], 32 at most)").arg(s.name));
+        if (names.contains(s.name))
+            errors.add(key + QStringLiteral(".name"),
+                       QStringLiteral("'%1' is used twice").arg(s.name));
+        names << s.name;
+        // H.265 needs an H.265 encoder worker; the encoder built here makes H.264, which every
+        // consumer (and every browser) takes.
+        if (s.codec != QLatin1String("h264"))
+            errors.add(key + QStringLiteral(".codec"),
+                       QStringLiteral("'%1' is not supported (h264)").arg(s.codec));
+        if (s.width > camera.width || s.height > camera.height)
+            errors.add(key + QStringLiteral(".size"),
+                       QStringLiteral("%1x%2 is larger than the camera's %3x%4")
+                           .arg(s.width)
+                           .arg(s.height)
+                           .arg(camera.width)
+                           .arg(camera.height));
+        if (s.fps > camera.fps)
+            errors.add(
+                key + QStringLiteral(".fps"),
+                QStringLiteral("%1 is more than the camera's %2").arg(s.fps).arg(camera.fps));
+        if (!QStringList{QStringLiteral("baseline"), QStringLiteral("main"), QStringLiteral("high")}
+                 .contains(s.profile))
+            errors.add(key + QStringLiteral(".profile"),
+                       QStringLiteral("'%1' is not baseline, main or high").arg(s.profile));
+    }
+}
+
 ConfigErrors validateConfig(const SupervisorConfig &config)
 {
     ConfigErrors errors;
@@ -276,6 +367,7 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
         if (c.fps < 1 || c.fps > 240)
             errors.add(key + QStringLiteral(".fps"),
                        QStringLiteral("%1 is out of range 1..240").arg(c.fps));
+        validateStreams(c, key, errors);
     }
     QSet<QString> workerNames;
     for (qsizetype i = 0; i < config.workers.size(); ++i) {
@@ -294,6 +386,13 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
         if (!cameraNames.contains(w.camera))
             errors.add(key + QStringLiteral(".camera"),
                        QStringLiteral("no camera named '%1'").arg(w.camera));
+        const CameraConfig *camera = config.camera(w.camera);
+        const QString stream = w.options.value(QStringLiteral("stream")).toString();
+        if (camera && !stream.isEmpty() &&
+            std::ranges::none_of(camera->effectiveStreams(),
+                                 [&](const StreamConfig &s) { return s.name == stream; }))
+            errors.add(key + QStringLiteral(".options.stream"),
+                       QStringLiteral("camera '%1' has no stream '%2'").arg(w.camera, stream));
     }
     if (config.http.port < 0 || config.http.port > 65535)
         errors.add(QStringLiteral("http.port"),
@@ -314,8 +413,10 @@ QStringList SupervisorConfig::knownKeys()
     QStringList keys;
     tKnownKeys = &keys;
     SupervisorConfig scratch;
-    parseConfig(QStringLiteral("[http]\n[panel]\nfullscreen = false\n[[camera]]\n[[worker]]\n"),
-                QStringLiteral("keys"), &scratch);
+    parseConfig(
+        QStringLiteral("[http]\n[panel]\nfullscreen = false\n[[camera]]\n[[camera.stream]]\n"
+                       "[[worker]]\n"),
+        QStringLiteral("keys"), &scratch);
     tKnownKeys = nullptr;
     // A key read by a reader of its own ("http", "camera") is a table, not a key.
     QStringList result;

@@ -10,6 +10,26 @@
 
 namespace zerotee {
 
+/// One encoded stream of a camera (`[[camera.stream]]`): encoded once by its own
+/// zerotee-encoder process and shared by every recorder, RTSP mount and zeroteesrc pipeline
+/// that names it (docs/streams.md).
+struct StreamConfig {
+    QString name = QStringLiteral("main");
+    QString codec = QStringLiteral("h264");
+    int bitrateKbps = 4000;
+    int gop = 30;
+    int width = 0; // 0 = the camera's
+    int height = 0;
+    int fps = 0;                              // 0 = the camera's
+    QString profile = QStringLiteral("main"); // H.264 profile
+    QString encoder; // factory; empty = the hardware profile's / the registry's
+    QString scaler;  // factory for a scaled stream; empty = the profile's / the registry's
+    bool alwaysOn = false;
+
+    /// Same encoding (everything but the name and always_on).
+    bool sameEncoding(const StreamConfig &other) const;
+};
+
 /// One camera: where frames come from and how they are shaped and shared.
 struct CameraConfig {
     QString name = QStringLiteral("cam0");
@@ -28,6 +48,11 @@ struct CameraConfig {
     /// Capture converter as a gst-launch fragment (e.g. imxvideoconvert_g2d); empty = pick
     /// from the registry. Hardware profiles set it.
     QString converter;
+    /// Encoded streams; empty = one `main` stream at the camera's size and rate.
+    QList<StreamConfig> streams;
+
+    /// The configured streams, or the default `main` one.
+    QList<StreamConfig> effectiveStreams() const;
 };
 
 /// One worker process the supervisor runs.
@@ -69,6 +94,9 @@ struct SupervisorConfig {
     /// Elements the profile chose from the registry (encoder, scaler, converter); workers added
     /// later (command-line flags, the control API) get them too (HardwareProfile).
     QMap<QString, QString> profileElements;
+    /// The hardware profile's encoder capacity in pixels per second: 0 = no hardware encoder,
+    /// -1 = not known (no profile, or it does not say). Streams beyond it are warned about.
+    qint64 encoderBudget = -1;
     /// Extra directories searched for worker executables.
     QStringList workerPath;
     HttpConfig http;
@@ -78,6 +106,9 @@ struct SupervisorConfig {
 
     /// Path of the bus socket of @p camera.
     QString busSocketPath(const QString &camera) const;
+    /// Path of the bus socket of stream @p stream of @p camera:
+    /// <runtimeDir>/<camera>.<stream>.sock.
+    QString streamSocketPath(const QString &camera, const QString &stream) const;
     const CameraConfig *camera(const QString &name) const;
 
     /// Every key the loader accepts: "log_level", "http.port", "camera.source",

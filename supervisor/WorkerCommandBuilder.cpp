@@ -53,7 +53,8 @@ QStringList optionKeys(WorkerKind kind)
                 QStringLiteral("mode"),
                 QStringLiteral("pre_event_seconds"),
                 QStringLiteral("post_event_seconds"),
-                QStringLiteral("queue_seconds")};
+                QStringLiteral("queue_seconds"),
+                QStringLiteral("stream")};
     case WorkerKind::Rtsp:
         return {QStringLiteral("port"),
                 QStringLiteral("bind"),
@@ -71,7 +72,13 @@ QStringList optionKeys(WorkerKind kind)
                 QStringLiteral("push"),
                 QStringLiteral("mount_profile"),
                 QStringLiteral("encoder"),
-                QStringLiteral("scaler")};
+                QStringLiteral("scaler"),
+                QStringLiteral("stream")};
+    case WorkerKind::Encoder:
+        return {QStringLiteral("output"),  QStringLiteral("stream"),   QStringLiteral("codec"),
+                QStringLiteral("bitrate"), QStringLiteral("gop"),      QStringLiteral("size"),
+                QStringLiteral("fps"),     QStringLiteral("profile"),  QStringLiteral("encoder"),
+                QStringLiteral("scaler"),  QStringLiteral("always_on")};
     case WorkerKind::Ai:
         return {
             QStringLiteral("detector"),   QStringLiteral("fps"),         QStringLiteral("labels"),
@@ -126,6 +133,8 @@ QString WorkerCommandBuilder::executableName(WorkerKind kind)
         return QStringLiteral("zerotee-ai");
     case WorkerKind::Custom:
         return QStringLiteral("gst-launch-1.0");
+    case WorkerKind::Encoder:
+        return QStringLiteral("zerotee-encoder");
     }
     return {};
 }
@@ -265,9 +274,14 @@ WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
     switch (kind) {
     case WorkerKind::Recorder:
     case WorkerKind::Rtsp:
-    case WorkerKind::Ai: {
+    case WorkerKind::Ai:
+    case WorkerKind::Encoder: {
         if (QString error = checkOptionKeys(kind, options, optionKeys(kind)); !error.isEmpty())
             return failure(error);
+        if (kind == WorkerKind::Encoder &&
+            options.value(QStringLiteral("output")).toString().isEmpty())
+            return failure(QStringLiteral("encoder worker: option 'output' (the stream's "
+                                          "socket) is required"));
         if (kind == WorkerKind::Recorder &&
             options.value(QStringLiteral("dir")).toString().isEmpty())
             return failure(QStringLiteral("recorder worker: option 'dir' (where recordings go) "

@@ -131,6 +131,8 @@ bool WorkerSetStore::save(QString *error)
     QJsonArray workers;
     for (WorkerProcess *worker : supervisor_.workers().workers()) {
         const WorkerSpec &spec = worker->spec();
+        if (spec.kind == WorkerKind::Encoder)
+            continue; // started for the streams its consumers need, not by the operator
         workers.append(QJsonObject{
             {QStringLiteral("name"), spec.name},
             {QStringLiteral("kind"), workerKindName(spec.kind)},

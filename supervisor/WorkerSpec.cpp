@@ -13,14 +13,16 @@ QString workerKindName(WorkerKind kind)
         return QStringLiteral("ai");
     case WorkerKind::Custom:
         return QStringLiteral("custom");
+    case WorkerKind::Encoder:
+        return QStringLiteral("encoder");
     }
     return QStringLiteral("custom");
 }
 
 std::optional<WorkerKind> workerKindFromName(QStringView name)
 {
-    for (WorkerKind kind :
-         {WorkerKind::Recorder, WorkerKind::Rtsp, WorkerKind::Ai, WorkerKind::Custom}) {
+    for (WorkerKind kind : {WorkerKind::Recorder, WorkerKind::Rtsp, WorkerKind::Ai,
+                            WorkerKind::Custom, WorkerKind::Encoder}) {
         if (name == workerKindName(kind))
             return kind;
     }

@@ -11,10 +11,11 @@
 
 namespace zerotee {
 
-/// The kinds of worker the supervisor knows how to launch.
-enum class WorkerKind { Recorder, Rtsp, Ai, Custom };
+/// The kinds of worker the supervisor knows how to launch. Encoder workers (one per camera
+/// stream in use) are started by the supervisor itself for the recorders and RTSP workers.
+enum class WorkerKind { Recorder, Rtsp, Ai, Custom, Encoder };
 
-/// "recorder", "rtsp", "ai", "custom".
+/// "recorder", "rtsp", "ai", "custom", "encoder".
 QString workerKindName(WorkerKind kind);
 std::optional<WorkerKind> workerKindFromName(QStringView name);
 

@@ -36,6 +36,7 @@ struct FramePublisher::Client {
     std::vector<Lease> leases;
     std::vector<uint32_t> knownSerial; // per buffer id: the registration it has, 0 = none
     std::optional<Clock::time_point> pendingSince;
+    bool waitKeyframe = false; // encoded stream: missed a frame, skip to the next keyframe
     ClientStats stats;
 };
 
@@ -193,7 +194,7 @@ void FramePublisher::handleMessage(Client &client, const ReceivedMessage &messag
         {
             // handleHello() may disconnect (and so destroy) the client: keep only its id.
             const ClientId id = client.id;
-            handleHello(client, message);
+            handleHello(client, message, now);
             if (Client *still = findClient(id))
                 flushClient(*still, now);
             return;
@@ -237,7 +238,8 @@ unsigned FramePublisher::quotaInUse() const
     return sum;
 }
 
-void FramePublisher::handleHello(Client &client, const ReceivedMessage &message)
+void FramePublisher::handleHello(Client &client, const ReceivedMessage &message,
+                                 Clock::time_point now)
 {
     wire::Hello hello;
     if (message.payload.size() >= sizeof(uint16_t)) {
@@ -306,6 +308,7 @@ void FramePublisher::handleHello(Client &client, const ReceivedMessage &message)
     client.channel.queue(welcome);
     if (!caps_.empty())
         client.channel.queue(wire::MessageType::Caps, wire::encodeCaps(generation_, caps_));
+    replayGop(client, now);
     if (callbacks_.clientAdmitted)
         callbacks_.clientAdmitted(client.stats);
 }
@@ -425,10 +428,54 @@ FramePublisher::Clock::time_point FramePublisher::nextDeadline() const
     return next;
 }
 
+void FramePublisher::setGopCache(unsigned maxFrames)
+{
+    gopCacheMax_ = maxFrames;
+    if (maxFrames == 0 || gopCache_.size() > maxFrames)
+        clearGopCache();
+}
+
+void FramePublisher::clearGopCache()
+{
+    std::vector<wire::Frame> cached;
+    cached.swap(gopCache_);
+    for (const wire::Frame &frame : cached)
+        releaseLease(frame.bufferId);
+}
+
+void FramePublisher::replayGop(Client &client, Clock::time_point now)
+{
+    // Sent whatever the consumer's quota: the cache holds these buffers anyway, so replaying
+    // them takes nothing from the pool; the consumer releases them as it reads them.
+    if (gopCacheMax_ > 0 && gopCache_.empty())
+        client.waitKeyframe = true; // nothing to start from: the next keyframe is its first frame
+    for (const wire::Frame &cached : gopCache_) {
+        Buffer *buffer = buffers_[cached.bufferId].get();
+        if (!buffer || buffer->retired || cached.generation != generation_) {
+            client.waitKeyframe = true; // a hole in the replay: start at the next keyframe
+            return;
+        }
+        wire::Frame frame = cached;
+        frame.flags |= wire::FrameReplay;
+        if (!sendFrame(client, *buffer, cached.bufferId, frame)) {
+            client.waitKeyframe = true;
+            return;
+        }
+        client.leases.push_back({cached.bufferId, frame.sequence, now + options_.leaseTimeout});
+        client.stats.held = uint32_t(client.leases.size());
+        client.stats.framesSent++;
+        client.stats.framesReplayed++;
+        buffer->holders++;
+        stats_.framesSent++;
+        stats_.framesReplayed++;
+    }
+}
+
 void FramePublisher::setCaps(const std::string &caps)
 {
     if (caps == caps_)
         return;
+    clearGopCache(); // frames of the old format are no start for anyone
     caps_ = caps;
     generation_++;
     std::string payload = wire::encodeCaps(generation_, caps_);
@@ -579,13 +626,33 @@ unsigned FramePublisher::publish(BufferId id, const FrameInfo &info, Clock::time
     frame.payloadSize = info.payloadSize;
     frame.flags = info.flags;
 
+    const bool keyframe = !(info.flags & wire::FrameDeltaUnit);
+    bool cache = false;
+    if (gopCacheMax_ > 0) {
+        if (keyframe)
+            clearGopCache();
+        cache = keyframe || (!gopCache_.empty() && gopCache_.size() < gopCacheMax_);
+        if (!cache)
+            clearGopCache(); // a GOP longer than the cache: no partial GOP is kept
+    }
+
     unsigned takers = 0;
     std::vector<ClientId> toFlush;
     for (const auto &client : clients_) {
-        if (!client->admitted || !wantsFrame(*client, info))
+        if (!client->admitted)
             continue;
-        if (!sendFrame(*client, buffer, id, frame))
+        if (gopCacheMax_ > 0 && client->waitKeyframe) {
+            if (!keyframe) {
+                client->stats.skippedToKeyframe++;
+                stats_.skippedToKeyframe++;
+                continue;
+            }
+            client->waitKeyframe = false;
+        }
+        if (!wantsFrame(*client, info) || !sendFrame(*client, buffer, id, frame)) {
+            client->waitKeyframe = gopCacheMax_ > 0;
             continue;
+        }
         client->leases.push_back({id, frame.sequence, now + options_.leaseTimeout});
         client->stats.held = uint32_t(client->leases.size());
         client->stats.framesSent++;
@@ -602,6 +669,10 @@ unsigned FramePublisher::publish(BufferId id, const FrameInfo &info, Clock::time
     }
     if (takers == 0)
         stats_.framesUnseen++;
+    if (cache) {
+        gopCache_.push_back(frame);
+        buffer.holders++;
+    }
     // Flushing may disconnect a client and so give its lease back; the holders left after it
     // are the answer, and no callback fires for this buffer meanwhile.
     publishing_ = true;
@@ -614,6 +685,7 @@ unsigned FramePublisher::publish(BufferId id, const FrameInfo &info, Clock::time
 
 void FramePublisher::closeAll()
 {
+    clearGopCache();
     while (!clients_.empty()) {
         Client &client = *clients_.front();
         client.channel.queue(wire::Goodbye{uint32_t(wire::GoodbyeReason::Shutdown), 0});
@@ -636,6 +708,7 @@ PublisherStats FramePublisher::stats() const
         s.buffersRegistered += buffer->retired ? 0 : 1;
         s.buffersHeld += buffer->holders > 0 ? 1 : 0;
     }
+    s.gopCached = uint32_t(gopCache_.size());
     return s;
 }
 

@@ -65,6 +65,8 @@ struct ClientStats {
     uint64_t droppedQuota = 0;  // quota of held frames was used up
     uint64_t droppedSocket = 0; // socket still had unsent bytes
     uint64_t skippedByPolicy = 0;
+    uint64_t skippedToKeyframe = 0; // encoded: frames skipped after a miss, until a keyframe
+    uint64_t framesReplayed = 0;    // encoded: sent from the GOP cache when it joined
     uint32_t held = 0;
 };
 
@@ -75,6 +77,8 @@ struct PublisherStats {
     uint64_t droppedQuota = 0;
     uint64_t droppedSocket = 0;
     uint64_t skippedByPolicy = 0;
+    uint64_t skippedToKeyframe = 0;
+    uint64_t framesReplayed = 0;
     uint64_t clientsAccepted = 0;
     uint64_t clientsRefused = 0;
     uint64_t evictions = 0; // lease expiry or too slow
@@ -82,6 +86,7 @@ struct PublisherStats {
     uint32_t clients = 0;
     uint32_t buffersRegistered = 0;
     uint32_t buffersHeld = 0;
+    uint32_t gopCached = 0; // frames in the GOP cache now
 };
 
 /// The producer's half of the bus: clients, buffer registry, leases, quotas, delivery policies,
@@ -173,6 +178,16 @@ public:
     /// otherwise bufferReleased(id) is called when the last lease comes back.
     unsigned publish(BufferId id, const FrameInfo &info, Clock::time_point now);
 
+    /// Encoded streams: keeps the frames since the last keyframe (a frame without
+    /// wire::FrameDeltaUnit), at most @p maxFrames (0 = off, the default), and sends them first,
+    /// flagged wire::FrameReplay, to every consumer that joins, so it starts on a keyframe at
+    /// once without an IDR forced on everyone else. The cache holds its buffers like a lease
+    /// (the producer's pool must have room for it); a GOP longer than @p maxFrames is not
+    /// cached. With the cache on, a consumer that misses a frame (quota, full socket) gets
+    /// nothing more until the next keyframe, so no decoder is fed a GOP with a hole.
+    void setGopCache(unsigned maxFrames);
+    unsigned gopCacheLimit() const { return gopCacheMax_; }
+
     /// Closes every client with a goodbye and reclaims all leases.
     void closeAll();
 
@@ -187,7 +202,9 @@ private:
     Client *findClient(ClientId id);
     void disconnect(ClientId id, DisconnectReason reason, const std::string &detail);
     void handleMessage(Client &client, const ReceivedMessage &message, Clock::time_point now);
-    void handleHello(Client &client, const ReceivedMessage &message);
+    void handleHello(Client &client, const ReceivedMessage &message, Clock::time_point now);
+    void replayGop(Client &client, Clock::time_point now);
+    void clearGopCache();
     void handleRelease(Client &client, const ReceivedMessage &message);
     bool sendFrame(Client &client, Buffer &buffer, BufferId id, const wire::Frame &frame);
     bool wantsFrame(Client &client, const FrameInfo &info);
@@ -206,6 +223,8 @@ private:
     uint32_t nextSerial_ = 0;
     bool publishing_ = false;
     PublisherStats stats_;
+    unsigned gopCacheMax_ = 0;
+    std::vector<wire::Frame> gopCache_; // since the last keyframe, in publication order
 };
 
 } // namespace zerotee

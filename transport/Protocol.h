@@ -78,6 +78,9 @@ enum FrameFlags : uint32_t {
     FrameDiscont = 1u << 1,
     FrameHeader = 1u << 2, // codec header (SPS/PPS)
     FrameGap = 1u << 3,
+    // Sent again from the producer's GOP cache to a consumer that joined after it was first
+    // published: a burst with past capture times, to be decoded, not paced or thinned.
+    FrameReplay = 1u << 4,
 };
 
 struct Header {

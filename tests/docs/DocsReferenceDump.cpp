@@ -72,8 +72,8 @@ int main(int argc, char **argv)
     for (const QString &verb : ControlService::verbs())
         line(QStringLiteral("verb ") + verb);
     bool ok = true;
-    for (WorkerKind kind :
-         {WorkerKind::Recorder, WorkerKind::Rtsp, WorkerKind::Ai, WorkerKind::Custom})
+    for (WorkerKind kind : {WorkerKind::Recorder, WorkerKind::Rtsp, WorkerKind::Ai,
+                            WorkerKind::Custom, WorkerKind::Encoder})
         ok = printOptionKeys(kind) && ok;
     ok = printProperties("zeroteesink") && ok;
     ok = printProperties("zeroteesrc") && ok;

@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 PROGRAMS = ["zerotee", "zeroteectl", "zerotee-recorder", "zerotee-rtsp", "zerotee-ai",
-            "zerotee-monitor"]
+            "zerotee-monitor", "zerotee-encoder"]
 ROW = re.compile(r"^\|\s*`([^`]+)`")
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 

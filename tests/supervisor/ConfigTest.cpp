@@ -1,6 +1,9 @@
 // Configuration file and command line: every bad value names its key; flags override the file.
 #include "CommandLine.h"
+#include "StreamPlan.h"
 #include "SupervisorConfig.h"
+
+#include <QDir>
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -102,6 +105,19 @@ pipeline = "zeroteesrc ! fakesink"
                                    << "log_level: 'loud'";
         QTest::newRow("not a table array") << "camera = 3"
                                            << "camera: must be an array of tables";
+        QTest::newRow("stream codec") << "[[camera]]\n[[camera.stream]]\ncodec = \"vp9\""
+                                      << "camera[0].stream[0].codec: 'vp9'";
+        QTest::newRow("stream larger than camera")
+            << "[[camera]]\nsize = \"640x360\"\n[[camera.stream]]\nsize = \"1280x720\""
+            << "camera[0].stream[0].size: 1280x720 is larger";
+        QTest::newRow("stream name twice")
+            << "[[camera]]\n[[camera.stream]]\nname = \"a\"\n[[camera.stream]]\nname = \"a\""
+            << "camera[0].stream[1].name: 'a' is used twice";
+        QTest::newRow("stream unknown key") << "[[camera]]\n[[camera.stream]]\nzoom = 1"
+                                            << "camera[0].stream[0].zoom: unknown key";
+        QTest::newRow("mount names a missing stream")
+            << "[[worker]]\nkind = \"rtsp\"\n[worker.options]\nstream = \"sub\""
+            << "worker[0].options.stream: camera 'cam0' has no stream 'sub'";
     }
     void badValuesNameTheirKey()
     {
@@ -113,6 +129,59 @@ pipeline = "zeroteesrc ! fakesink"
         QVERIFY(!errors.ok());
         QVERIFY2(mentions(errors, expected), qPrintable(errors.errors.join(u'\n')));
         QCOMPARE(config.logLevel, QStringLiteral("warning")); // nothing applied half-way
+    }
+
+    // Encode once: recorders and mounts share a stream whenever they ask for the same encoding.
+    void streamPlanSharesOneEncoderPerEncoding()
+    {
+        SupervisorConfig config;
+        QVERIFY(parse(QStringLiteral("[[camera]]\nsize = \"1280x720\"\n[[camera.stream]]\n"
+                                     "name = \"main\"\n[[camera.stream]]\nname = \"sub\"\n"
+                                     "size = \"640x360\"\nfps = 10\n"),
+                      &config)
+                    .ok());
+        const CameraConfig &camera = config.cameras.first();
+        QList<StreamConfig> streams;
+        const QMap<QString, QString> profile{
+            {QStringLiteral("encoder"), QStringLiteral("vpuenc_h264")}};
+        auto assign = [&](const QString &kind, const QString &name, const QVariantMap &options) {
+            return StreamPlan::assign(kind, name, options, camera, profile, &streams);
+        };
+        auto rec = assign(QStringLiteral("recorder"), QStringLiteral("rec"),
+                          {{QStringLiteral("dir"), QStringLiteral("/r")},
+                           {QStringLiteral("encoder"), QStringLiteral("vpuenc_h264")}});
+        QVERIFY(rec.error.isEmpty() && rec.usesStream);
+        QCOMPARE(rec.stream.name, QStringLiteral("main")); // the profile's encoder is the default
+        QVERIFY(rec.options.value(QStringLiteral("encoded")).toBool());
+        QVERIFY(!rec.options.contains(QStringLiteral("encoder")));
+        auto live = assign(QStringLiteral("rtsp"), QStringLiteral("live"),
+                           {{QStringLiteral("size"), QStringLiteral("1280x720")}});
+        QCOMPARE(live.stream.name, QStringLiteral("main")); // the camera's size: main
+        auto small = assign(
+            QStringLiteral("rtsp"), QStringLiteral("small"),
+            {{QStringLiteral("size"), QStringLiteral("640x360")}, {QStringLiteral("fps"), 10}});
+        QCOMPARE(small.stream.name, QStringLiteral("sub")); // same encoding as sub
+        auto own = assign(QStringLiteral("rtsp"), QStringLiteral("own"),
+                          {{QStringLiteral("bitrate"), 900}});
+        QCOMPARE(own.stream.name, QStringLiteral("own")); // a stream of its own
+        QCOMPARE(own.stream.bitrateKbps, 900);
+        auto again = assign(
+            QStringLiteral("recorder"), QStringLiteral("rec2"),
+            {{QStringLiteral("dir"), QStringLiteral("/r")}, {QStringLiteral("bitrate"), 900}});
+        QCOMPARE(again.stream.name, QStringLiteral("own")); // shared, not a fourth encoder
+        QCOMPARE(streams.size(), 3);
+        auto raw = assign(QStringLiteral("ai"), QStringLiteral("ai"), {});
+        QVERIFY(!raw.usesStream && raw.error.isEmpty());
+        auto profiles = assign(QStringLiteral("rtsp"), QStringLiteral("p"),
+                               {{QStringLiteral("mount_profile"), QStringLiteral("/s:320x180@5")}});
+        QVERIFY(profiles.error.contains(QStringLiteral("mount_profile")));
+        const QVariantMap enc = StreamPlan::encoderOptions(streams[1], camera, profile,
+                                                           QStringLiteral("/run/cam0.sub.sock"));
+        QCOMPARE(enc.value(QStringLiteral("size")).toString(), QStringLiteral("640x360"));
+        QCOMPARE(enc.value(QStringLiteral("fps")).toInt(), 10);
+        QCOMPARE(enc.value(QStringLiteral("encoder")).toString(), QStringLiteral("vpuenc_h264"));
+        QCOMPARE(config.streamSocketPath(QStringLiteral("cam0"), QStringLiteral("sub")),
+                 QDir(config.runtimeDir).filePath(QStringLiteral("cam0.sub.sock")));
     }
 
     void nonAsciiOnlyInStringsAndComments()

@@ -71,11 +71,13 @@ def main():
         def all_running():
             s = ctl(cmd="status")["result"]
             ws = s["workers"]
-            return (len(ws) == 3 and all(w["state"] == "running" for w in ws)
+            # Recorder and RTSP share the camera's one `main` stream encoder (encode once).
+            return (len(ws) == 4 and [w["kind"] for w in ws].count("encoder") == 1
+                    and all(w["state"] == "running" for w in ws)
                     and s["cameras"][0]["state"] == "running" and s)
         status = wait_for(all_running, 15)
         up_s = time.monotonic() - started
-        check(bool(status), f"capture and three workers running after {up_s:.2f} s")
+        check(bool(status), f"capture, three workers and one stream encoder running after {up_s:.2f} s")
         check(up_s < 3.0, f"up in {up_s:.2f} s < 3 s")
         # The RTSP worker reads the bus only while a viewer watches (one encode, on demand).
         viewer = subprocess.Popen(["ffmpeg", "-v", "error", "-rtsp_transport", "tcp", "-i",
@@ -84,7 +86,7 @@ def main():
         wait_for(lambda: all(w["frames"] > 0 for w in ctl(cmd="status")["result"]["workers"]), 10)
         r = subprocess.run([CTL, "status", "--json"], env=env, capture_output=True, text=True, timeout=10)
         js = json.loads(r.stdout)
-        check(r.returncode == 0 and len(js["workers"]) == 3 and all(w["frames"] > 0 for w in js["workers"]),
+        check(r.returncode == 0 and len(js["workers"]) == 4 and all(w["frames"] > 0 for w in js["workers"]),
               "zeroteectl status --json (a viewer on RTSP): " + ", ".join(f"{w['name']}={w['state']}/{w['frames']} frames" for w in js["workers"]))
         check(all(w["rss_bytes"] > 0 and w["uptime_s"] > 0 and "cpu_percent" in w for w in js["workers"]),
               "per worker: " + ", ".join(f"{w['name']} pid {w['pid']} cpu {w['cpu_percent']:.1f}% rss {w['rss_bytes'] // 1024} KiB up {w['uptime_s']:.1f} s" for w in js["workers"]))
@@ -125,7 +127,7 @@ def main():
         code, _ = http("GET", "/api/status", token="wrong")
         check(code == 401, f"HTTP with a wrong token -> {code}")
         code, text = http("GET", "/api/status")
-        check(code == 200 and len(json.loads(text)["result"]["workers"]) == 3, f"GET /api/status -> {code}")
+        check(code == 200 and len(json.loads(text)["result"]["workers"]) == 4, f"GET /api/status -> {code}")
         code, text = http("POST", "/api/workers", {"kind": "custom", "name": "viahttp", "options": {"pipeline": "zeroteesrc ! fakesink"}})
         check(code == 201 and json.loads(text)["ok"], f"POST /api/workers -> {code}")
         code, text = http("POST", "/api/workers/viahttp/fly")
@@ -143,7 +145,7 @@ def main():
                                     "--json", "--name", "witness"], env=env, stdout=subprocess.PIPE, text=True)
         time.sleep(1.5)
         before = ctl(cmd="status")["result"]
-        for name in ("recorder", "rtsp", "ai"):
+        for name in ("recorder", "rtsp", "ai", "enc-cam0-main"):
             snapshot = ctl(cmd="status")["result"]
             w = worker(snapshot, name)
             old_pid, old_restarts = w["pid"], w["restarts"]

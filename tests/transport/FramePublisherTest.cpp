@@ -119,11 +119,12 @@ struct Bench {
         }
     }
 
-    unsigned publish(unsigned index, uint64_t ptsNs = wire::kNoTimestamp)
+    unsigned publish(unsigned index, uint64_t ptsNs = wire::kNoTimestamp, uint32_t flags = 0)
     {
         FrameInfo info;
         info.ptsNs = ptsNs;
         info.payloadSize = 4096;
+        info.flags = flags;
         unsigned holders = publisher.publish(ids[index], info, Clock::now());
         pump();
         return holders;
@@ -173,6 +174,69 @@ TEST(FramePublisher, HandshakeCapsRegistrationOnceAndRelease)
     EXPECT_EQ(bench.publisher.stats().registrationsSent, registrations);
     ASSERT_EQ(c.frames.size(), 1u);
     EXPECT_EQ(c.frames[0].sequence, 2u);
+}
+
+// An encoded stream: keyframe K in buffer 0, deltas in 1 and 2. A consumer that joins gets K,
+// D1, D2 at once (flagged as replay), then live frames; the cache holds its buffers like a
+// lease and gives them back at the next keyframe; a consumer that misses a frame gets nothing
+// until the next keyframe.
+TEST(FramePublisher, GopCacheReplaysToJoinersAndMissesWaitForAKeyframe)
+{
+    Bench bench;
+    bench.publisher.setGopCache(4);
+    const uint32_t delta = wire::FrameDeltaUnit;
+    EXPECT_EQ(bench.publish(0, 1000, 0), 1u) << "no consumer yet: only the cache holds it";
+    EXPECT_EQ(bench.publish(1, 2000, delta), 1u);
+    EXPECT_EQ(bench.publish(2, 3000, delta), 1u);
+    EXPECT_EQ(bench.publisher.stats().gopCached, 3u);
+
+    auto &late = bench.connect({.name = "viewer", .quota = 2});
+    ASSERT_EQ(late.frames.size(), 3u) << "the whole GOP, whatever the quota";
+    for (unsigned i = 0; i < 3; ++i) {
+        EXPECT_EQ(late.frames[i].bufferId, bench.ids[i]);
+        EXPECT_TRUE(late.frames[i].flags & wire::FrameReplay);
+        EXPECT_EQ(late.frames[i].ptsNs, 1000u * (i + 1));
+    }
+    EXPECT_FALSE(late.frames[0].flags & wire::FrameDeltaUnit);
+    bench.releaseAll(late);
+    EXPECT_TRUE(bench.released.empty()) << "the cache still holds them";
+
+    EXPECT_EQ(bench.publish(3, 4000, delta), 2u);
+    ASSERT_EQ(late.frames.size(), 1u);
+    EXPECT_FALSE(late.frames[0].flags & wire::FrameReplay) << "live frames are not replays";
+    bench.releaseAll(late);
+
+    // A new keyframe: the old GOP's buffers come back, the new GOP starts.
+    EXPECT_EQ(bench.publish(4, 5000, 0), 2u);
+    std::set<FramePublisher::BufferId> back(bench.released.begin(), bench.released.end());
+    EXPECT_EQ(back, (std::set<FramePublisher::BufferId>{bench.ids[0], bench.ids[1], bench.ids[2],
+                                                        bench.ids[3]}));
+    EXPECT_EQ(bench.publisher.stats().gopCached, 1u);
+
+    // Quota 2, nothing released: the third frame is missed, and so is every delta after it.
+    EXPECT_EQ(bench.publish(5, 6000, delta), 2u);
+    EXPECT_EQ(bench.publish(6, 7000, delta), 1u) << "quota used up: a miss";
+    bench.releaseAll(late);
+    EXPECT_EQ(bench.publish(7, 8000, delta), 1u) << "after a miss: no delta";
+    EXPECT_TRUE(late.frames.empty());
+    EXPECT_EQ(bench.publisher.clientStats()[0].skippedToKeyframe, 1u);
+    // The GOP cache is full (4): no partial GOP is kept.
+    EXPECT_EQ(bench.publisher.stats().gopCached, 4u);
+    bench.publish(0, 9000, delta);
+    EXPECT_EQ(bench.publisher.stats().gopCached, 0u);
+    EXPECT_TRUE(late.frames.empty());
+    // A consumer that joins with nothing cached starts at the next keyframe too.
+    auto &fresh = bench.connect({.name = "fresh", .quota = 4});
+    bench.publish(2, 9500, delta);
+    EXPECT_TRUE(fresh.frames.empty());
+    bench.publish(1, 10000, 0);
+    ASSERT_EQ(late.frames.size(), 1u) << "the next keyframe resumes it";
+    EXPECT_FALSE(late.frames[0].flags & wire::FrameDeltaUnit);
+    ASSERT_EQ(fresh.frames.size(), 1u);
+    EXPECT_EQ(fresh.frames[0].bufferId, bench.ids[1]);
+
+    bench.publisher.setGopCache(0);
+    EXPECT_EQ(bench.publisher.stats().gopCached, 0u);
 }
 
 TEST(FramePublisher, QuotaExhaustionDropsOnlyForThatConsumer)

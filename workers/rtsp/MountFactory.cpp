@@ -23,8 +23,13 @@ MountFactory::MountFactory(const RtspOptions &options, const MountConfig &mount,
     factory_ = gst_rtsp_media_factory_new();
     const QByteArray launch = (QStringLiteral("( ") + launch_ + QStringLiteral(" )")).toUtf8();
     gst_rtsp_media_factory_set_launch(factory_, launch.constData());
-    // One pipeline and one encoder for every viewer of this mount.
-    gst_rtsp_media_factory_set_shared(factory_, TRUE);
+    // Raw bus: one pipeline and one encoder for every viewer of this mount. Encoded bus (a
+    // stream of zerotee-encoder): a pipeline per viewer (its own bus connection and
+    // payloader, no encoder), so each viewer gets the stream's GOP cache replayed and starts
+    // on a keyframe at once without an IDR forced on the others; a shared media cannot replay
+    // a GOP per client. Payloading costs little; encoding is what is shared.
+    gst_rtsp_media_factory_set_shared(factory_, options.encoded ? FALSE : TRUE);
+    perViewer_ = options.encoded;
     // The last viewer leaving unprepares the media at once (no EOS round trip, no suspended
     // pipeline holding bus frames); a later viewer makes a new one.
     gst_rtsp_media_factory_set_eos_shutdown(factory_, FALSE);
@@ -102,9 +107,58 @@ void MountFactory::onMediaConfigure(GstRTSPMediaFactory *, GstRTSPMedia *media, 
         gst_object_unref(encoder);
     }
     gst_object_unref(bin);
+    if (self->perViewer_) {
+        // The pipeline exists (the factory made it before media-configure); the RTP sinks are
+        // added when the media is prepared.
+        GstElement *element = gst_rtsp_media_get_element(media);
+        GstObject *pipeline = element ? gst_object_get_parent(GST_OBJECT(element)) : nullptr;
+        if (pipeline && GST_IS_BIN(pipeline)) {
+            g_signal_connect(pipeline, "element-added",
+                             G_CALLBACK(&MountFactory::onPerViewerElementAdded), nullptr);
+            g_signal_connect(pipeline, "deep-element-added",
+                             G_CALLBACK(&MountFactory::onPerViewerDeepElementAdded), nullptr);
+        }
+        if (pipeline)
+            gst_object_unref(pipeline);
+        if (element)
+            gst_object_unref(element);
+    }
     std::fprintf(stderr, "zerotee-rtsp: %s: new media (pipeline #%llu)\n",
                  qPrintable(self->mount_.path),
                  static_cast<unsigned long long>(self->counters_->configures));
+}
+
+void MountFactory::onPerViewerDeepElementAdded(GstBin *pipeline, GstBin *, GstElement *element,
+                                               gpointer)
+{
+    onPerViewerElementAdded(pipeline, element, nullptr);
+}
+
+void MountFactory::onPerViewerElementAdded(GstBin *, GstElement *element, gpointer)
+{
+    // The replayed GOP was captured before this viewer's pipeline started, so zeroteesrc moves
+    // the pipeline's timeline by up to a GOP; the payload must still go out as it arrives
+    // (the camera paces the stream already), not wait on the clock for that long.
+    if (!GST_OBJECT_FLAG_IS_SET(element, GST_ELEMENT_FLAG_SINK) ||
+        !g_object_class_find_property(G_OBJECT_GET_CLASS(element), "sync"))
+        return;
+    // gst-rtsp-server configures its sinks after adding them: turned off again at the first
+    // data (a one-shot probe), from the streaming thread, before it is rendered.
+    GstPad *pad = gst_element_get_static_pad(element, "sink");
+    if (!pad)
+        return;
+    gst_pad_add_probe(
+        pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        [](GstPad *sinkPad, GstPadProbeInfo *, gpointer) {
+            GstElement *sink = gst_pad_get_parent_element(sinkPad);
+            if (sink) {
+                g_object_set(sink, "sync", FALSE, nullptr);
+                gst_object_unref(sink);
+            }
+            return GST_PAD_PROBE_REMOVE;
+        },
+        nullptr, nullptr);
+    gst_object_unref(pad);
 }
 
 void MountFactory::onEncoderFinalized(gpointer data, GObject *)

@@ -52,6 +52,9 @@ private:
     static GstPadProbeReturn countPayloadBytes(GstPad *pad, GstPadProbeInfo *info,
                                                gpointer counters);
     static void onEncoderFinalized(gpointer counters, GObject *encoder);
+    static void onPerViewerElementAdded(GstBin *pipeline, GstElement *element, gpointer unused);
+    static void onPerViewerDeepElementAdded(GstBin *pipeline, GstBin *bin, GstElement *element,
+                                            gpointer unused);
     /// The current media, or null (a new reference).
     GstRTSPMedia *currentMedia() const;
     quint64 framesOf(GstRTSPMedia *media) const;
@@ -60,6 +63,7 @@ private:
     QString encoderName_;
     QString launch_;
     GstRTSPMediaFactory *factory_ = nullptr;
+    bool perViewer_ = false; // encoded bus: a media per viewer (GOP replay for each)
 
     mutable std::mutex mutex_;
     mutable GWeakRef media_; // the latest configured media

@@ -303,7 +303,8 @@ RtspOptions::Outcome RtspOptions::parse(const QStringList &arguments, RtspOption
         !parseInt(parser.value(sessionTimeout), 2, 3600, &o.sessionTimeoutSeconds))
         return fail(QStringLiteral("--session-timeout: '%1' is not 2..3600 s")
                         .arg(parser.value(sessionTimeout)));
-    o.keyframeOnJoin = !parser.isSet(noJoinKeyframe);
+    // An encoded bus replays its GOP cache to each viewer's own connection: no IDR to force.
+    o.keyframeOnJoin = !parser.isSet(noJoinKeyframe) && !o.encoded;
     o.encoder = parser.value(encoder);
     o.scaler = parser.value(scaler);
     if (o.encoded && (!o.encoder.isEmpty() || !o.scaler.isEmpty()))

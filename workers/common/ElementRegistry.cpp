@@ -1,0 +1,24 @@
+#include "ElementRegistry.h"
+
+#include <gst/gst.h>
+
+namespace zerotee {
+
+bool ElementRegistry::has(const QString &name)
+{
+    GstElementFactory *factory = gst_element_factory_find(name.toUtf8().constData());
+    if (!factory)
+        return false;
+    gst_object_unref(factory);
+    return true;
+}
+
+QString ElementRegistry::first(std::initializer_list<const char *> names)
+{
+    for (const char *name : names)
+        if (has(QString::fromLatin1(name)))
+            return QString::fromLatin1(name);
+    return {};
+}
+
+} // namespace zerotee

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+namespace zerotee {
+
+/// Command line of zerotee-encoder: which raw bus to read, which stream to publish and how to
+/// encode it. Checked in full before anything starts.
+///
+/// Thread context: a plain value.
+struct EncoderOptions {
+    QString socketPath; ///< raw bus of the camera (input)
+    QString output;     ///< the stream's own bus socket (output)
+    QString stream = QStringLiteral("main");
+    QString codec = QStringLiteral("h264");
+    int bitrateKbps = 4000;
+    int gop = 30;
+    int width = 0; ///< 0 = the camera's
+    int height = 0;
+    int fps = 0; ///< 0 = the camera's
+    QString profile = QStringLiteral("main");
+    QString encoder;  ///< factory; empty = the registry's first
+    QString scaler;   ///< factory; empty = the registry's first
+    int gopCache = 0; ///< 0 = the GOP length
+    int minKeyframeIntervalMs = 1000;
+    int idleSeconds = 2; ///< encode only while consumers are connected, this long after the last
+    bool alwaysOn = false;
+
+    enum class Outcome { Run, Help, Error };
+    /// Parses argv (arguments[0] is the program). On Help/Error @p message is the text to print.
+    static Outcome parse(const QStringList &arguments, EncoderOptions *options, QString *message);
+};
+
+} // namespace zerotee
