@@ -157,6 +157,8 @@ int zt_subscriber_open(const char *path, const zt_options *options, zt_subscribe
         return ZT_OK;
     } catch (const std::bad_alloc &) {
         return fail(ZT_ERROR_SYSTEM, "out of memory");
+    } catch (const std::exception &e) { // nothing C++ may cross the C boundary
+        return fail(ZT_ERROR_SYSTEM, std::string("internal error: ") + e.what());
     }
 }
 
@@ -176,6 +178,8 @@ int zt_subscriber_next(zt_subscriber *subscriber, int timeout_ms, zt_frame *fram
         return ret == ZT_OK ? ZT_OK : fail(error);
     } catch (const std::bad_alloc &) {
         return fail(ZT_ERROR_SYSTEM, "out of memory");
+    } catch (const std::exception &e) { // nothing C++ may cross the C boundary
+        return fail(ZT_ERROR_SYSTEM, std::string("internal error: ") + e.what());
     }
 }
 

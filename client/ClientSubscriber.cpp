@@ -1,9 +1,10 @@
 #include "ClientSubscriber.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
-#include <regex>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -52,20 +53,40 @@ ClientError producerError(const wire::ErrorMessage &error)
     return {ZT_ERROR_PROTOCOL, "the producer reported a protocol error: " + error.text};
 }
 
+// The value of `field=` in GStreamer caps text ("format=(string)NV12" -> "NV12"), or "".
+// A plain scan rather than std::regex: the caps are short and the grammar of a value is simple.
+std::string capsField(const std::string &caps, const std::string &field)
+{
+    for (size_t at = caps.find(field + "="); at != std::string::npos;
+         at = caps.find(field + "=", at + 1)) {
+        if (at > 0 && caps[at - 1] != ' ' && caps[at - 1] != ',')
+            continue; // the end of a longer name ("max-width=")
+        size_t begin = at + field.size() + 1;
+        if (begin < caps.size() && caps[begin] == '(') // a type: "(string)", "(int)"
+            begin = caps.find(')', begin) == std::string::npos ? caps.size()
+                                                               : caps.find(')', begin) + 1;
+        size_t end = begin;
+        while (end < caps.size() &&
+               (std::isalnum(static_cast<unsigned char>(caps[end])) || caps[end] == '_'))
+            end++;
+        return caps.substr(begin, end - begin);
+    }
+    return {};
+}
+
 // The fields of the caps a frame needs: format (or the media type), width, height.
 void parseCaps(const std::string &caps, std::string *format, uint32_t *width, uint32_t *height)
 {
-    static const std::regex formatPattern(R"(format=(\(string\))?([A-Za-z0-9_]+))");
-    static const std::regex widthPattern(R"(width=(\(int\))?([0-9]+))");
-    static const std::regex heightPattern(R"(height=(\(int\))?([0-9]+))");
     const std::string mediaType = caps.substr(0, caps.find(','));
-    std::smatch match;
-    if (mediaType == "video/x-raw" && std::regex_search(caps, match, formatPattern))
-        *format = match[2].str();
-    else
-        *format = mediaType;
-    *width = std::regex_search(caps, match, widthPattern) ? uint32_t(std::stoul(match[2])) : 0;
-    *height = std::regex_search(caps, match, heightPattern) ? uint32_t(std::stoul(match[2])) : 0;
+    const std::string rawFormat = capsField(caps, "format");
+    *format = mediaType == "video/x-raw" && !rawFormat.empty() ? rawFormat : mediaType;
+    const std::string w = capsField(caps, "width"), h = capsField(caps, "height");
+    *width = w.empty() || !std::isdigit(static_cast<unsigned char>(w[0]))
+                 ? 0
+                 : uint32_t(std::strtoul(w.c_str(), nullptr, 10));
+    *height = h.empty() || !std::isdigit(static_cast<unsigned char>(h[0]))
+                  ? 0
+                  : uint32_t(std::strtoul(h.c_str(), nullptr, 10));
 }
 
 } // namespace
