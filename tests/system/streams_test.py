@@ -6,6 +6,7 @@ and a `sub` stream, judged from outside (zeroteectl, rtsp-probe on rtspsrc, ffpr
 - a new RTSP viewer of a running stream decodes its first frame within 300 ms of PLAY with no
   IDR forced (the stream's keyframes_forced does not move; GOP cache);
 - the recorded and the streamed video carry the same H.264 slices (NAL payloads compared);
+- an event-mode recorder on the stream records 5 s of pre-roll with no encoder of its own;
 - kill -9 of the stream's encoder: back within 2 s, RTSP viewers get video again, and every
   recording passes ffmpeg -v error -f null;
 - bad stream configuration stops with a message naming the key.
@@ -121,6 +122,14 @@ kind = "recorder"
 [worker.options]
 dir = "{rec_dir}/b"
 [[worker]]
+name = "ev"
+kind = "recorder"
+[worker.options]
+dir = "{rec_dir}/c"
+mode = "event"
+pre_event_seconds = 5
+post_event_seconds = 2
+[[worker]]
 name = "live1"
 kind = "rtsp"
 [worker.options]
@@ -156,7 +165,7 @@ stream = "sub"
         s = status()
         kinds = [w["kind"] for w in s["workers"]]
         encoders = sorted(w["name"] for w in s["workers"] if w["kind"] == "encoder")
-        check(encoders == ["enc-cam0-main", "enc-cam0-sub"] and kinds.count("recorder") == 2 and kinds.count("rtsp") == 3,
+        check(encoders == ["enc-cam0-main", "enc-cam0-sub"] and kinds.count("recorder") == 3 and kinds.count("rtsp") == 3,
               f"encoders = streams in use: {encoders} for {kinds.count('recorder')} recorders and {kinds.count('rtsp')} RTSP workers")
         check(len(s["streams"]) == 2 and all(st["codec"] == "h264" for st in s["streams"]),
               "status lists the streams: " + ", ".join(f"{st['name']} {st.get('encoder')} {st.get('consumers')} consumers" for st in s["streams"]))
@@ -179,6 +188,13 @@ stream = "sub"
                            capture_output=True, text=True, timeout=30)
         st = (json.loads(r.stdout or "{}").get("streams") or [{}])[0]
         check(st.get("codec_name") == "h264" and st.get("width") == 320, f"ffprobe sub stream: {st}")
+
+        # --- an event with 5 s of pre-roll, from the stream: no encoder of its own ---------------
+        r = ctl(cmd="trigger", label="doorbell")
+        check(r.get("ok") and r["result"]["recorders"] == 3, f"trigger doorbell -> {r}")
+        time.sleep(3.0)
+        n_enc = [w["kind"] for w in status()["workers"]].count("encoder")
+        check(n_enc == 2, f"encoders while the event records: {n_enc} (the streams' own)")
 
         # --- streamed and recorded carry the same slices ----------------------------------------
         streamed = os.path.join(tmp, "streamed.mkv")
@@ -211,6 +227,14 @@ stream = "sub"
     bad = {os.path.basename(f): decode_errors(f) for f in files}
     bad = {k: v for k, v in bad.items() if v}
     check(len(files) >= 3 and not bad, f"recordings: {len(files)} files, ffmpeg -v error -f null: {bad or 'all clean'}")
+    clips = [f for f in files if "doorbell" in f]
+    dur = None
+    if clips:
+        p = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", clips[0]],
+                           capture_output=True, text=True, timeout=30)
+        dur = float(p.stdout.strip() or 0)
+    check(len(clips) == 1 and dur and dur >= 6.5,
+          f"event clip with 5 s pre-roll + 2 s: {len(clips)} file(s), {dur} s (>= 6.5 s)")
     rec_slices = set()
     for f in files:
         if "/b/" in f:
