@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Issue 15 end to end: encode once. The real supervisor with two recorders, two RTSP workers
-and a `sub` stream, judged from outside (zeroteectl, rtsp-probe on rtspsrc, ffprobe, ffmpeg).
+"""Issue 15 end to end: encode once. The real supervisor with three recorders (one in event
+mode), three RTSP workers (one on a `sub` stream), judged from outside (zeroteectl, rtsp-probe
+on rtspsrc, ffprobe, ffmpeg).
 
-- encoders running = streams in use (2), whatever the number of recorders and mounts (4);
+- encoders running = streams in use (2), whatever the number of recorders and mounts (6);
 - a new RTSP viewer of a running stream decodes its first frame within 300 ms of PLAY with no
   IDR forced (the stream's keyframes_forced does not move; GOP cache);
 - the recorded and the streamed video carry the same H.264 slices (NAL payloads compared);
