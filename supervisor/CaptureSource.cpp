@@ -37,7 +37,11 @@ QString testSourceDescription(const CameraConfig &camera)
         return source;
     const int height =
         std::max(2, int(std::lround(double(kTestWidth) * camera.height / camera.width / 2.0)) * 2);
-    return QStringLiteral("%1 ! capsfilter caps=\"video/x-raw,width=%2,height=%3\" ! videoscale")
+    // One bin: the test source is the camera, and the frames it renders at the bus size are its
+    // own (CaptureConversion sees the bin's output, as it sees a camera's), not a conversion of
+    // a camera's frames.
+    return QStringLiteral("bin.( %1 ! capsfilter caps=\"video/x-raw,width=%2,height=%3\" ! "
+                          "videoscale )")
         .arg(source)
         .arg(kTestWidth)
         .arg(height);
