@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <QDir>
+#include <QFileInfo>
 #include <QFile>
 #include <QRegularExpression>
 #include <QSet>
@@ -234,7 +235,13 @@ QString SupervisorConfig::busSocketPath(const QString &cameraName) const
 
 QString SupervisorConfig::streamSocketPath(const QString &cameraName, const QString &stream) const
 {
-    return QDir(runtimeDir).filePath(cameraName + u'.' + stream + QStringLiteral(".sock"));
+    // Beside the camera's own bus socket (a folder that exists and the consumers can reach):
+    // cam0.sock -> cam0.main.sock, also where the camera's socket was given explicitly.
+    const QFileInfo bus(busSocketPath(cameraName));
+    QString base = bus.fileName();
+    if (base.endsWith(QStringLiteral(".sock")))
+        base.chop(5);
+    return bus.dir().filePath(base + u'.' + stream + QStringLiteral(".sock"));
 }
 
 bool StreamConfig::sameEncoding(const StreamConfig &o) const

@@ -107,7 +107,7 @@ struct SupervisorConfig {
     /// Path of the bus socket of @p camera.
     QString busSocketPath(const QString &camera) const;
     /// Path of the bus socket of stream @p stream of @p camera:
-    /// <runtimeDir>/<camera>.<stream>.sock.
+    /// Beside the camera's bus socket: <dir>/<camera socket name>.<stream>.sock (cam0.main.sock).
     QString streamSocketPath(const QString &camera, const QString &stream) const;
     const CameraConfig *camera(const QString &name) const;
 

@@ -40,7 +40,20 @@ PipelineRunner::~PipelineRunner()
 int PipelineRunner::run()
 {
     if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-        std::fprintf(stderr, "the pipeline did not start\n");
+        // The element that failed says why on the bus; a bare "did not start" tells no one.
+        GstBus *bus = gst_element_get_bus(pipeline_);
+        GstMessage *message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+        gst_object_unref(bus);
+        if (message) {
+            GError *error = nullptr;
+            gst_message_parse_error(message, &error, nullptr);
+            std::fprintf(stderr, "the pipeline did not start: %s: %s\n",
+                         GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), error->message);
+            g_clear_error(&error);
+            gst_message_unref(message);
+        } else {
+            std::fprintf(stderr, "the pipeline did not start (no element said why)\n");
+        }
         return 1;
     }
     g_main_loop_run(loop_);

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Workers on camera buffers (issue 16, point 2, fifth item).
+"""Workers on camera buffers (issue 16, point 2, fifth item; issue 15, encode once).
 
-The recorder and the RTSP worker run on the camera's DMABUFs (small size and rate: x264 is
-software here and everything is emulated) and produce a file and a stream that ffprobe and
-ffmpeg accept."""
+The stream's encoder runs on the camera's DMABUFs (small size and rate: x264 is software here
+and everything is emulated); the recorder and the RTSP worker read its access units from the
+stream's bus (cam0.main.sock, beside the camera's socket) and produce a file and a stream that
+ffprobe and ffmpeg accept."""
 import glob
 import json
 import os
@@ -41,20 +42,24 @@ def run():
                          "--format", "NV12", "--record", rec, "--rtsp-port", str(port), http=False)
         try:
             check(sup.wait_capture(frames=10), "capture running")
+            check(bool(wait_for(lambda: (sup.worker("enc-cam0-main") or {}).get("frames", 0) >= 3 * FPS, 120)),
+                  "the stream's encoder receives the camera's frames")
             check(bool(wait_for(lambda: (sup.worker("recorder") or {}).get("frames", 0) >= 3 * FPS, 120)),
-                  "the recorder receives frames")
+                  "the recorder receives the stream's access units")
             url = f"rtsp://127.0.0.1:{port}/live"
-            # A client pulls 30 decoded frames while the worker holds the camera's buffers.
+            # A client pulls 30 decoded frames of the shared stream.
             pull = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", url,
                                      "-frames:v", "30", "-f", "null", "-"],
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            rtsp = sup.worker("rtsp")
-            rtsp_dmabuf = wait_for(lambda: holds_dmabuf(rtsp["pid"]), 60)
+            encoder = sup.worker("enc-cam0-main")
             recorder = sup.worker("recorder")
-            evidence(f"recorder pid {recorder['pid']} holds {holds_dmabuf(recorder['pid'])} /dmabuf: fds "
-                     f"and mappings; rtsp pid {rtsp['pid']} holds {holds_dmabuf(rtsp['pid'])}")
-            check(holds_dmabuf(recorder["pid"]) > 0, "the recorder reads the camera's DMABUFs")
-            check(bool(rtsp_dmabuf), "the RTSP worker reads the camera's DMABUFs")
+            rtsp = sup.worker("rtsp")
+            evidence(f"encoder pid {encoder['pid']} holds {holds_dmabuf(encoder['pid'])} /dmabuf: fds and "
+                     f"mappings; recorder pid {recorder['pid']} holds {holds_dmabuf(recorder['pid'])}; "
+                     f"rtsp pid {rtsp['pid']} holds {holds_dmabuf(rtsp['pid'])}")
+            check(holds_dmabuf(encoder["pid"]) > 0, "the stream's encoder reads the camera's DMABUFs")
+            check(holds_dmabuf(recorder["pid"]) == 0 and holds_dmabuf(rtsp["pid"]) == 0,
+                  "the recorder and the RTSP worker encode nothing: no camera buffer in them")
             out, _ = pull.communicate(timeout=150)
             evidence(f"ffmpeg pulled 30 frames from {url}: exit {pull.returncode} {out.strip()[:200]}")
             check(pull.returncode == 0, "ffmpeg decodes 30 frames of the RTSP stream")
@@ -66,7 +71,7 @@ def run():
             evidence(f"capture: {cam['frames']} frames, pixel_bytes_copied {cam.get('pixel_bytes_copied')}, "
                      f"memory {cam.get('memory')}")
             check(cam.get("pixel_bytes_copied") == 0 and cam.get("memory") == "upstream-dmabuf",
-                  "the workers ran on the camera's DMABUFs, nothing copied")
+                  "the encoder ran on the camera's DMABUFs, nothing copied")
         finally:
             sup.stop()
         files = sorted(glob.glob(os.path.join(rec, "**", "*.mkv"), recursive=True))
