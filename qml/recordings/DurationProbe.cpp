@@ -61,7 +61,7 @@ DurationProbe::Result DurationProbe::probeFile(const QString &path, GstDiscovere
                    : QStringLiteral("GStreamer could not read it (result %1)").arg(int(outcome));
         return result;
     }
-    const MatroskaHeader::Info header = MatroskaHeader::read(path);
+    const MatroskaHeader::Info header = MatroskaHeader::read(path.toStdString());
     const GstClockTime duration = gst_discoverer_info_get_duration(info);
     if ((header.matroska && !header.durationS) || !GST_CLOCK_TIME_IS_VALID(duration) ||
         duration == 0) {

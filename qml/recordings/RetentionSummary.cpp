@@ -1,7 +1,5 @@
 #include "RetentionSummary.h"
 
-#include "RecorderOptions.h"
-
 #include <QHash>
 #include <QStringList>
 
@@ -9,13 +7,32 @@ namespace zerotee {
 
 namespace {
 
-// The configuration's keys and the recorder flags they become (WorkerCommandBuilder turns '_'
-// into '-').
-const char *const kRetentionKeys[] = {"max_age_hours", "max_total_mb", "min_free_mb"};
-
 QString number(double value)
 {
     return QString::number(value, 'g', 6);
+}
+
+/// The option @p key of @p options as a number from 0 to @p max; an absent key is 0.
+bool optionNumber(const QVariantMap &options, const char *key, double max, bool integer,
+                  double *value, QString *error)
+{
+    const QVariant option = options.value(QLatin1String(key));
+    *value = 0;
+    if (!option.isValid() || option.isNull())
+        return true;
+    bool ok = false;
+    const double parsed = option.toString().toDouble(&ok);
+    if (ok && parsed >= 0 && parsed <= max && (!integer || parsed == double(int64_t(parsed)))) {
+        *value = parsed;
+        return true;
+    }
+    if (error)
+        *error = QStringLiteral("Retention setting of the recorder is wrong (%1: '%2' is not %3 "
+                                "from 0 to %4): fix it in the recorder's options.")
+                     .arg(QLatin1String(key), option.toString(),
+                          integer ? QStringLiteral("a whole number") : QStringLiteral("a number"),
+                          number(max));
+    return false;
 }
 
 } // namespace
@@ -23,31 +40,15 @@ QString number(double value)
 bool RetentionSummary::limitsFromOptions(const QVariantMap &options,
                                          RetentionPolicy::Limits *limits, QString *error)
 {
-    // The recorder needs --socket and --dir to parse; only the retention values matter here.
-    QStringList arguments{QStringLiteral("zerotee-recorder"), QStringLiteral("--socket"),
-                          QStringLiteral("unused"), QStringLiteral("--dir"),
-                          QStringLiteral("unused")};
-    for (const char *key : kRetentionKeys) {
-        const QVariant value = options.value(QLatin1String(key));
-        if (!value.isValid() || value.isNull())
-            continue;
-        arguments << QStringLiteral("--") + QString::fromLatin1(key).replace(u'_', u'-')
-                  << value.toString();
-    }
-    RecorderOptions parsed;
-    std::string message;
-    bool help = false;
-    if (!RecorderOptions::parse(arguments, parsed, message, help)) {
-        if (error)
-            *error = QStringLiteral("Retention setting of the recorder is wrong (%1): fix it in "
-                                    "the recorder's options.")
-                         .arg(QString::fromStdString(message));
+    double hours = 0, totalMb = 0, freeMb = 0;
+    if (!optionNumber(options, "max_age_hours", RetentionSettings::kMaxAgeHours, false, &hours,
+                      error) ||
+        !optionNumber(options, "max_total_mb", double(RetentionSettings::kMaxMb), true, &totalMb,
+                      error) ||
+        !optionNumber(options, "min_free_mb", double(RetentionSettings::kMaxMb), true, &freeMb,
+                      error))
         return false;
-    }
-    // The same conversion as the recorder's (RecorderWorker): hours → ms, MiB → bytes.
-    *limits = {.maxAgeMs = int64_t(parsed.maxAgeHours * 3600.0 * 1000.0),
-               .maxTotalBytes = parsed.maxTotalMb << 20,
-               .minFreeBytes = parsed.minFreeMb << 20};
+    *limits = RetentionSettings{hours, int64_t(totalMb), int64_t(freeMb)}.limits();
     return true;
 }
 

@@ -1,4 +1,5 @@
 #include "RecorderOptions.h"
+#include "RetentionPolicy.h"
 
 #include <QCommandLineParser>
 #include <QRegularExpression>
@@ -126,13 +127,13 @@ bool RecorderOptions::parse(const QStringList &arguments, RecorderOptions &optio
     options.profile = profileName.toStdString();
     options.encoded = parser.isSet(encoded);
     options.encoder = parser.value(encoder).toStdString();
-    if (!toNumber(parser.value(maxAge), number, 0, 24.0 * 365 * 10))
+    if (!toNumber(parser.value(maxAge), number, 0, RetentionSettings::kMaxAgeHours))
         return fail(maxAge, parser.value(maxAge), "a number of hours");
     options.maxAgeHours = number;
-    if (!toInteger(parser.value(maxTotal), integer, 0, int64_t(1) << 40))
+    if (!toInteger(parser.value(maxTotal), integer, 0, RetentionSettings::kMaxMb))
         return fail(maxTotal, parser.value(maxTotal), "a size in MB");
     options.maxTotalMb = integer;
-    if (!toInteger(parser.value(minFree), integer, 0, int64_t(1) << 40))
+    if (!toInteger(parser.value(minFree), integer, 0, RetentionSettings::kMaxMb))
         return fail(minFree, parser.value(minFree), "a size in MB");
     options.minFreeMb = integer;
     if (parser.value(mode) == "continuous")

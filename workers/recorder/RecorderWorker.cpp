@@ -26,9 +26,7 @@ int64_t nowMs()
 
 RetentionPolicy::Limits limitsOf(const RecorderOptions &options)
 {
-    return {.maxAgeMs = int64_t(options.maxAgeHours * 3600.0 * 1000.0),
-            .maxTotalBytes = options.maxTotalMb << 20,
-            .minFreeBytes = options.minFreeMb << 20};
+    return RetentionSettings{options.maxAgeHours, options.maxTotalMb, options.minFreeMb}.limits();
 }
 
 QString qs(const std::string &text)

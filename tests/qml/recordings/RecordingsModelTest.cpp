@@ -143,15 +143,15 @@ void RecordingsModelTest::scannerParsesOnlyRecorderNames()
 
 void RecordingsModelTest::matroskaHeaderDuration()
 {
-    const MatroskaHeader::Info finished = MatroskaHeader::read(written_[2].path);
+    const MatroskaHeader::Info finished = MatroskaHeader::read(written_[2].path.toStdString());
     QVERIFY(finished.matroska);
     QVERIFY(finished.durationS);
     QVERIFY2(qAbs(*finished.durationS - 3.0) < 0.1,
              qPrintable(QString::number(*finished.durationS)));
-    const MatroskaHeader::Info killed = MatroskaHeader::read(written_[5].path);
+    const MatroskaHeader::Info killed = MatroskaHeader::read(written_[5].path.toStdString());
     QVERIFY(killed.matroska);
     QVERIFY(!killed.durationS);
-    QVERIFY(!MatroskaHeader::read(written_[3].path).matroska); // the MP4
+    QVERIFY(!MatroskaHeader::read(written_[3].path.toStdString()).matroska); // the MP4
     // Truncated headers are refused without reading past the end.
     QFile file(written_[2].path);
     QVERIFY(file.open(QIODevice::ReadOnly));
@@ -376,8 +376,13 @@ void RecordingsModelTest::retentionFromRecorderOptions()
     QVERIFY(model.retentionText().contains("less than 100 MB is free"));
     QVERIFY(model.errorMessage().isEmpty());
 
+    // The key the user wrote is named, with the range the recorder accepts.
     model.setRetentionOptions({{"max_age_hours", "two days"}});
-    QVERIFY2(model.errorMessage().contains("max-age-hours"), qPrintable(model.errorMessage()));
+    QVERIFY2(model.errorMessage().contains("max_age_hours: 'two days'"),
+             qPrintable(model.errorMessage()));
+    QVERIFY(model.retentionText().contains("unknown"));
+    model.setRetentionOptions({{"max_total_mb", "1.5"}});
+    QVERIFY2(model.errorMessage().contains("max_total_mb"), qPrintable(model.errorMessage()));
     QVERIFY(model.retentionText().contains("unknown"));
 }
 

@@ -49,4 +49,24 @@ private:
     Limits limits_;
 };
 
+/// Retention as a user states it: the recorder's --max-age-hours, --max-total-mb and
+/// --min-free-mb, the worker options max_age_hours, max_total_mb and min_free_mb. One place
+/// for their ranges and for the conversion to the policy's units.
+struct RetentionSettings {
+    static constexpr double kMaxAgeHours = 24.0 * 365 * 10;
+    static constexpr int64_t kMaxMb = int64_t(1) << 40;
+
+    double maxAgeHours = 0; ///< 0 = no age limit
+    int64_t maxTotalMb = 0; ///< MiB; 0 = no size limit
+    int64_t minFreeMb = 0;  ///< MiB; 0 = no free-space limit
+
+    /// Hours → ms, MiB → bytes.
+    RetentionPolicy::Limits limits() const
+    {
+        return {.maxAgeMs = int64_t(maxAgeHours * 3600.0 * 1000.0),
+                .maxTotalBytes = maxTotalMb << 20,
+                .minFreeBytes = minFreeMb << 20};
+    }
+};
+
 } // namespace zerotee

@@ -1,7 +1,10 @@
 #include "MatroskaTail.h"
 
+#include "EbmlElement.h"
+
 #include "UniqueFd.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <optional>
@@ -16,60 +19,18 @@ constexpr uint32_t kEbmlHeaderId = 0x1A45DFA3;
 constexpr uint32_t kSegmentId = 0x18538067;
 constexpr uint32_t kClusterId = 0x1F43B675;
 
-/// One element header: where it starts, its id, where its size field and data are.
-struct Element {
-    uint32_t id = 0;
-    int64_t sizeFieldAt = 0;
-    int sizeFieldLength = 0;
-    int64_t dataAt = 0;
-    std::optional<int64_t> size; // none: "unknown size" (a stream still being written)
-    std::optional<int64_t> end() const
-    {
-        return size ? std::optional<int64_t>(dataAt + *size) : std::nullopt;
-    }
-};
-
-/// Length of an EBML variable-length integer from its first byte (1..8), 0 when invalid.
-int vintLength(uint8_t first)
+/// The element header at @p at; nothing when it does not fit in @p fileSize or is invalid.
+std::optional<EbmlElement> readHeader(int fd, int64_t at, int64_t fileSize)
 {
-    for (int length = 1; length <= 8; ++length)
-        if (first & (0x80 >> (length - 1)))
-            return length;
-    return 0;
-}
-
-/// Reads the element header at @p at; nothing when it does not fit in @p fileSize or is invalid.
-std::optional<Element> readHeader(int fd, int64_t at, int64_t fileSize)
-{
-    uint8_t bytes[12];
+    unsigned char bytes[EbmlElement::kMaxHeaderBytes];
     const int64_t want = std::min<int64_t>(sizeof bytes, fileSize - at);
     if (want < 2 || pread(fd, bytes, size_t(want), at) != want)
         return std::nullopt;
-    const int idLength = vintLength(bytes[0]);
-    if (idLength == 0 || idLength > 4 || idLength >= want)
-        return std::nullopt;
-    Element e;
-    for (int i = 0; i < idLength; ++i)
-        e.id = (e.id << 8) | bytes[i];
-    const int sizeLength = vintLength(bytes[idLength]);
-    if (sizeLength == 0 || idLength + sizeLength > want)
-        return std::nullopt;
-    uint64_t size = bytes[idLength] & (0xFF >> sizeLength);
-    bool allOnes = size == (0xFFu >> sizeLength);
-    for (int i = 1; i < sizeLength; ++i) {
-        size = (size << 8) | bytes[idLength + i];
-        allOnes = allOnes && bytes[idLength + i] == 0xFF;
-    }
-    e.sizeFieldAt = at + idLength;
-    e.sizeFieldLength = sizeLength;
-    e.dataAt = at + idLength + sizeLength;
-    if (!allOnes)
-        e.size = int64_t(size);
-    return e;
+    return EbmlElement::parse(bytes, size_t(want), at);
 }
 
 /// Rewrites a size field as "unknown" (all value bits set), keeping its length.
-bool markUnknownSize(int fd, const Element &e)
+bool markUnknownSize(int fd, const EbmlElement &e)
 {
     uint8_t bytes[8];
     bytes[0] = uint8_t(0xFF >> (e.sizeFieldLength - 1)) | uint8_t(0x80 >> (e.sizeFieldLength - 1));
@@ -99,7 +60,7 @@ int64_t MatroskaTail::trim(const std::string &path)
 
     // Walk the Segment's children; descend only into a Cluster that does not end in the file.
     int64_t lastComplete = segment->dataAt;
-    std::optional<Element> openCluster;
+    std::optional<EbmlElement> openCluster;
     for (int64_t at = segment->dataAt; at < fileSize;) {
         const auto child = readHeader(fd.get(), at, fileSize);
         if (!child)

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <QString>
-
+#include <cstddef>
 #include <optional>
+#include <string>
 
 namespace zerotee {
 
@@ -22,7 +22,7 @@ public:
     };
 
     /// Reads the start of @p path (at most 256 KiB).
-    static Info read(const QString &path);
+    static Info read(const std::string &path);
     /// The same on bytes already read from the start of a file.
     static Info parse(const unsigned char *data, size_t size);
 };
