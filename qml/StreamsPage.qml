@@ -3,7 +3,8 @@ import QtQuick.Layouts
 import Zerotee.Panel
 import Zerotee.Controls
 
-// The RTSP URLs of the running mounts, large and copyable, with their viewers.
+// The cameras' encoded streams (each encoded once, shared by recorder, mounts and push) and the
+// RTSP URLs of the running mounts, large and copyable, with their viewers.
 Item {
     id: page
     signal showPage(int index)
@@ -13,8 +14,54 @@ Item {
         anchors.margins: Theme.spacing
         spacing: Theme.spacing
 
+        Repeater {
+            model: PanelController.encodedStreams
+            delegate: Rectangle {
+                objectName: "encodedStream_" + camera + "_" + name
+                Layout.fillWidth: true
+                implicitHeight: streamColumn.implicitHeight + 2 * Theme.margin
+                radius: Theme.radius
+                color: Theme.surface
+                border.color: streamState === "running" ? Theme.ok : Theme.border
+                ColumnLayout {
+                    id: streamColumn
+                    anchors.fill: parent
+                    anchors.margins: Theme.margin
+                    spacing: 2
+                    Text {
+                        Layout.fillWidth: true
+                        text: camera + " · " + name + "  —  " + streamState
+                        color: Theme.text
+                        font.pixelSize: Theme.fontLarge
+                        font.bold: true
+                        elide: Text.ElideRight
+                    }
+                    Text {
+                        Layout.fillWidth: true
+                        text: [encoder + " " + codec.toUpperCase(),
+                               size.length > 0 ? size : qsTr("camera size"),
+                               fps > 0 ? fps + " fps" : qsTr("camera rate"),
+                               measured > 0 ? qsTr("%1 of %2 kbit/s").arg(measured).arg(bitrate)
+                                            : bitrate + " kbit/s",
+                               qsTr("GOP %1").arg(gop)].join("  ·  ")
+                        color: Theme.textDim
+                        font.pixelSize: Theme.fontSmall
+                        elide: Text.ElideRight
+                    }
+                    Text {
+                        Layout.fillWidth: true
+                        text: [qsTr("%n consumer(s)", "", consumers) + (users.length > 0 ? " (" + users + ")" : ""),
+                               qsTr("keyframes forced %1").arg(keyframesForced),
+                               qsTr("drops %1").arg(drops)].join("  ·  ")
+                        color: drops > 0 ? Theme.warning : Theme.textDim
+                        font.pixelSize: Theme.fontSmall
+                        elide: Text.ElideRight
+                    }
+                }
+            }
+        }
         Text {
-            text: qsTr("Streams: %n viewer(s)", "", PanelController.rtspMounts.totalClients)
+            text: qsTr("RTSP: %n viewer(s)", "", PanelController.rtspMounts.totalClients)
             color: Theme.text
             font.pixelSize: Theme.fontLarge
             font.bold: true
@@ -53,7 +100,8 @@ Item {
                             Layout.fillWidth: true
                             text: [worker, size.length > 0 ? size : qsTr("camera size"),
                                    fps > 0 ? fps + " fps" : qsTr("camera rate"),
-                                   encoding ? encoder + " " + bitrate + " kbit/s" : qsTr("encoder idle (no viewer)")].join("  ·  ")
+                                   stream.length > 0 ? qsTr("the %1 stream, encoded once").arg(stream)
+                                   : encoding ? encoder + " " + bitrate + " kbit/s" : qsTr("encoder idle (no viewer)")].join("  ·  ")
                             color: Theme.textDim
                             font.pixelSize: Theme.fontSmall
                             elide: Text.ElideRight

@@ -136,6 +136,7 @@ void PanelController::refresh()
     workers_.update(workers, clock_.elapsed());
     cameras_.update(status.value(str("cameras")).toArray());
     rtspMounts_.update(workers);
+    encodedStreams_.update(status.value(str("streams")).toArray());
 
     const QVariantMap options = service_->recorderOptions();
     if (options != recorderOptions_) {

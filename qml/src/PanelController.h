@@ -2,6 +2,7 @@
 
 #include "CamerasModel.h"
 #include "DetectionsModel.h"
+#include "EncodedStreamsModel.h"
 #include "EventsModel.h"
 #include "PreviewController.h"
 #include "RtspMountsModel.h"
@@ -41,6 +42,7 @@ class PanelController : public QObject {
     Q_PROPERTY(WorkersModel *workers READ workers CONSTANT)
     Q_PROPERTY(EventsModel *events READ events CONSTANT)
     Q_PROPERTY(RtspMountsModel *rtspMounts READ rtspMounts CONSTANT)
+    Q_PROPERTY(EncodedStreamsModel *encodedStreams READ encodedStreams CONSTANT)
     Q_PROPERTY(CamerasModel *cameras READ cameras CONSTANT)
     Q_PROPERTY(SystemStatus *system READ system CONSTANT)
     Q_PROPERTY(PreviewController *preview READ preview CONSTANT)
@@ -77,6 +79,7 @@ public:
     WorkersModel *workers() { return &workers_; }
     EventsModel *events() { return &events_; }
     RtspMountsModel *rtspMounts() { return &rtspMounts_; }
+    EncodedStreamsModel *encodedStreams() { return &encodedStreams_; }
     CamerasModel *cameras() { return &cameras_; }
     SystemStatus *system() { return &system_; }
     PreviewController *preview() { return preview_; }
@@ -137,6 +140,7 @@ private:
     WorkersModel workers_;
     EventsModel events_;
     RtspMountsModel rtspMounts_;
+    EncodedStreamsModel encodedStreams_;
     CamerasModel cameras_;
     SystemStatus system_;
     PreviewController *preview_;

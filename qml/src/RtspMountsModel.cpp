@@ -21,7 +21,8 @@ QHash<int, QByteArray> RtspMountsModel::roleNames() const
 {
     return {{WorkerRole, "worker"},   {PathRole, "path"},       {UrlRole, "url"},
             {ClientsRole, "clients"}, {SizeRole, "size"},       {FpsRole, "fps"},
-            {EncoderRole, "encoder"}, {BitrateRole, "bitrate"}, {EncodingRole, "encoding"}};
+            {EncoderRole, "encoder"}, {BitrateRole, "bitrate"}, {EncodingRole, "encoding"},
+            {StreamRole, "stream"}};
 }
 
 QVariant RtspMountsModel::data(const QModelIndex &index, int role) const
@@ -48,6 +49,8 @@ QVariant RtspMountsModel::data(const QModelIndex &index, int role) const
         return r.bitrate;
     case EncodingRole:
         return r.encoding;
+    case StreamRole:
+        return r.stream;
     }
     return {};
 }
@@ -94,6 +97,7 @@ void RtspMountsModel::update(const QJsonArray &workers)
             r.encoder = mount.value(QStringLiteral("encoder")).toString();
             r.bitrate = mount.value(QStringLiteral("bitrate_kbps")).toInt();
             r.encoding = mount.value(QStringLiteral("encoder_running")).toBool();
+            r.stream = w.value(QStringLiteral("stream")).toString();
             rows << r;
         }
     }

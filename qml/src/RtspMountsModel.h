@@ -29,6 +29,7 @@ public:
         EncoderRole,
         BitrateRole, ///< kbit/s while encoding
         EncodingRole,
+        StreamRole, ///< the camera's encoded stream the mount serves ("" when it encodes itself)
     };
     Q_ENUM(Role)
 
@@ -52,7 +53,7 @@ signals:
 
 private:
     struct Row {
-        QString worker, path, url, size, encoder;
+        QString worker, path, url, size, encoder, stream;
         int clients = 0, fps = 0, bitrate = 0;
         bool encoding = false;
         bool operator==(const Row &) const = default;

@@ -153,13 +153,13 @@ private:
             flickable = flickable->parentItem();
         if (!flickable)
             return;
-        const QPointF centre = target->mapToItem(
-            flickable, QPointF(target->width() / 2, target->height() / 2));
+        const QPointF centre =
+            target->mapToItem(flickable, QPointF(target->width() / 2, target->height() / 2));
         if (centre.y() >= 0 && centre.y() < flickable->height())
             return;
         const qreal contentY = flickable->property("contentY").toReal();
-        const qreal maxY = std::max<qreal>(
-            0, flickable->property("contentHeight").toReal() - flickable->height());
+        const qreal maxY =
+            std::max<qreal>(0, flickable->property("contentHeight").toReal() - flickable->height());
         const qreal wanted = contentY + centre.y() - flickable->height() / 2;
         flickable->setProperty("contentY", std::clamp<qreal>(wanted, 0, maxY));
         QTest::qWait(50);
@@ -319,6 +319,19 @@ fps = 15
         QTRY_VERIFY_WITH_TIMEOUT(detections->rowCount() > 0, 20000);
         screenshot(QStringLiteral("panel-1920x1080.png"));
 
+        // The Streams page shows the camera's one encoded stream, which the recorder uses.
+        tap(QStringLiteral("nav_streams"));
+        QTRY_VERIFY_WITH_TIMEOUT(item(QStringLiteral("encodedStream_cam0_main")), 10000);
+        {
+            EncodedStreamsModel *streams = panel_->controller()->encodedStreams();
+            QTRY_COMPARE_WITH_TIMEOUT(
+                streams->data(streams->index(0), EncodedStreamsModel::StateRole).toString(),
+                QStringLiteral("running"), 15000);
+            QVERIFY(streams->data(streams->index(0), EncodedStreamsModel::UsersRole)
+                        .toString()
+                        .contains(QStringLiteral("recorder")));
+        }
+        screenshot(QStringLiteral("panel-streams-1920x1080.png"));
         tap(QStringLiteral("nav_recordings"));
 #ifdef ZEROTEE_HAVE_RECORDINGS
         // The Recordings module's page, made on first view with the recorder's folder.

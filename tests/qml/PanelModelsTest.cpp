@@ -1,6 +1,7 @@
 // The panel's view models on canned input: detections matched by capture time and fading,
 // events folded, worker figures, RTSP URLs, preview sizes, temperature, the worker set file.
 #include "DetectionsModel.h"
+#include "EncodedStreamsModel.h"
 #include "EventsModel.h"
 #include "PanelController.h"
 #include "PreviewController.h"
@@ -226,6 +227,51 @@ private slots:
         QCOMPARE(model.rowCount(), 2); // only running workers' mounts
         QCOMPARE(model.totalClients(), 3);
         QCOMPARE(model.data(model.index(1), RtspMountsModel::SizeRole).toString(), "640x360");
+    }
+
+    void encodedStreams()
+    {
+        EncodedStreamsModel model;
+        QSignalSpy count(&model, &EncodedStreamsModel::countChanged);
+        const QJsonObject main{{"camera", "cam0"},
+                               {"name", "main"},
+                               {"state", "running"},
+                               {"encoder", "x264enc"},
+                               {"codec", "h264"},
+                               {"width", 0},
+                               {"height", 0},
+                               {"fps", 0},
+                               {"bitrate_kbps", 4000},
+                               {"measured_kbps", 3900},
+                               {"gop", 30},
+                               {"consumers", 2},
+                               {"keyframes_forced", 1},
+                               {"drops", 0},
+                               {"consumer_workers", QJsonArray{"recorder", "rtsp"}}};
+        QJsonObject sub = main;
+        sub["name"] = "sub";
+        sub["state"] = "idle";
+        sub["width"] = 640;
+        sub["height"] = 360;
+        sub["fps"] = 10;
+        sub["consumer_workers"] = QJsonArray{};
+        model.update({main, sub});
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(count.count(), 1);
+        QCOMPARE(model.data(model.index(0), EncodedStreamsModel::SizeRole).toString(), "");
+        QCOMPARE(model.data(model.index(0), EncodedStreamsModel::UsersRole).toString(),
+                 "recorder, rtsp");
+        QCOMPARE(model.data(model.index(0), EncodedStreamsModel::ConsumersRole).toInt(), 2);
+        QCOMPARE(model.data(model.index(1), EncodedStreamsModel::SizeRole).toString(), "640x360");
+        QCOMPARE(model.data(model.index(1), EncodedStreamsModel::StateRole).toString(), "idle");
+        // The same streams with new counters: rows change in place, no reset.
+        sub["state"] = "running";
+        sub["drops"] = 3;
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.update({main, sub});
+        QCOMPARE(count.count(), 1);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(model.data(model.index(1), EncodedStreamsModel::DropsRole).toInt(), 3);
     }
 
     void previewSizes()
