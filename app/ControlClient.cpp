@@ -72,6 +72,38 @@ void printWorkers(const QJsonArray &workers)
     }
 }
 
+// One line per encoded stream: what encodes it, how, for whom, and what it cost so far.
+void printStreams(const QJsonArray &streams)
+{
+    for (const QJsonValue &v : streams) {
+        const QJsonObject s = v.toObject();
+        const int width = s.value(QStringLiteral("width")).toInt();
+        const int fps = s.value(QStringLiteral("fps")).toInt();
+        QStringList users;
+        for (const QJsonValue &user : s.value(QStringLiteral("consumer_workers")).toArray())
+            users << user.toString();
+        out(QStringLiteral("stream %1.%2: %3, %4 %5 %6 %7, %8 kbit/s (measured %9), GOP %10, "
+                           "%11 consumers (%12), keyframes forced %13, drops %14")
+                .arg(s.value(QStringLiteral("camera")).toString(),
+                     s.value(QStringLiteral("name")).toString(),
+                     s.value(QStringLiteral("state")).toString(),
+                     s.value(QStringLiteral("encoder")).toString(),
+                     s.value(QStringLiteral("codec")).toString(),
+                     width > 0 ? QStringLiteral("%1x%2").arg(width).arg(
+                                     s.value(QStringLiteral("height")).toInt())
+                               : QStringLiteral("camera size"),
+                     fps > 0 ? QStringLiteral("%1 fps").arg(fps) : QStringLiteral("camera rate"))
+                .arg(cell(s.value(QStringLiteral("bitrate_kbps"))),
+                     cell(s.value(QStringLiteral("measured_kbps"))),
+                     cell(s.value(QStringLiteral("gop"))),
+                     cell(s.value(QStringLiteral("consumers"))),
+                     users.isEmpty() ? QStringLiteral("no worker")
+                                     : users.join(QStringLiteral(", ")),
+                     cell(s.value(QStringLiteral("keyframes_forced"))),
+                     cell(s.value(QStringLiteral("drops")))));
+    }
+}
+
 void printStatus(const QJsonObject &status)
 {
     out(QStringLiteral("zerotee %1, pid %2, up %3 s")
@@ -98,6 +130,7 @@ void printStatus(const QJsonObject &status)
                          : QStringLiteral("\n  error: ") +
                                c.value(QStringLiteral("error")).toString()));
     }
+    printStreams(status.value(QStringLiteral("streams")).toArray());
     printWorkers(status.value(QStringLiteral("workers")).toArray());
 }
 

@@ -170,6 +170,12 @@ stream = "sub"
               f"encoders = streams in use: {encoders} for {kinds.count('recorder')} recorders and {kinds.count('rtsp')} RTSP workers")
         check(len(s["streams"]) == 2 and all(st["codec"] == "h264" for st in s["streams"]),
               "status lists the streams: " + ", ".join(f"{st['name']} {st.get('encoder')} {st.get('consumers')} consumers" for st in s["streams"]))
+        text = subprocess.run([os.path.join(BIN, "zeroteectl"), "--control",
+                               os.path.join(runtime, "zerotee", "control.sock"), "status"],
+                              capture_output=True, text=True, timeout=10).stdout
+        lines = [l for l in text.splitlines() if l.startswith("stream cam0.")]
+        check(len(lines) == 2 and all("keyframes forced" in l and "consumers" in l for l in lines),
+              f"zeroteectl status shows each stream: {lines}")
         # The camera bus has one consumer per stream encoder and none from recorders or RTSP.
         bus = [c["name"] for c in s["cameras"][0]["bus"]["consumers"]]
         check(sorted(bus) == ["encoder-main", "encoder-sub"], f"raw bus consumers: {bus}")
