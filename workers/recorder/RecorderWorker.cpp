@@ -18,6 +18,10 @@ namespace {
 
 constexpr uint64_t kRingMaxBytes = 256ull << 20;
 constexpr int64_t kRetryMs = 3000;
+// A pause this long in the stream (the camera unplugged, the capture restarting) ends the file:
+// a player would otherwise jump over the hole, and the files' names and lengths would lie about
+// what was recorded. Longer than any frame interval a stream is configured with.
+constexpr GstClockTime kGapSplit = 3 * GST_SECOND;
 
 int64_t nowMs()
 {
@@ -252,6 +256,14 @@ void RecorderWorker::handleSample(GstSample *sample)
                      "recorder: the stream's time went back %.3f s (a restarted producer); "
                      "starting a new file\n",
                      double(lastTime_ - time) / GST_SECOND);
+        retireLiveLocked(true);
+        ring_.clear();
+    } else if (GST_CLOCK_TIME_IS_VALID(time) && GST_CLOCK_TIME_IS_VALID(lastTime_) &&
+               time - lastTime_ >= kGapSplit) {
+        std::fprintf(stderr,
+                     "recorder: the stream paused %.3f s (camera away or capture restarting); "
+                     "starting a new file\n",
+                     double(time - lastTime_) / GST_SECOND);
         retireLiveLocked(true);
         ring_.clear();
     }

@@ -5,7 +5,8 @@ vivid's Disconnect control simulates a USB unplug: every open file handle fails 
 until all are closed. The capture must report the fault and close the device; the module is then
 unloaded in the window before the capture's retry (the device node goes away), the capture keeps
 retrying with backoff, and once vivid is loaded again capture resumes by itself. A consumer
-watching throughout continues without restarting, and the recorder's files all decode cleanly."""
+watching throughout continues without restarting; the recorder ends its file at the unplug (a
+pause of 3 s or more in the stream) and starts the next when frames return; all decode cleanly."""
 import glob
 import os
 import signal
@@ -83,6 +84,8 @@ def run():
         bad = {k: v for k, v in bad.items() if v}
         evidence(f"recordings: {[os.path.basename(f) for f in files]}; decode errors: {bad or 'none'}")
         check(len(files) >= 1 and not bad, "every recording decodes cleanly (ffmpeg)")
+        # The unplug ends the file being written; the camera's return starts the next one.
+        check(len(files) >= 2, f"the recording split at the unplug ({len(files)} files)")
     finally:
         vivid_unload()
     return finish(check)

@@ -137,6 +137,21 @@ TEST_F(RecorderTimeline, StepBackStartsANewFileAndEveryFileIsClean)
     EXPECT_GE(frames_, 120) << log;
 }
 
+TEST_F(RecorderTimeline, PauseOfSecondsStartsANewFile)
+{
+    // 2 s, then nothing for 3.5 s (the camera unplugged, the capture retrying), then 2 s: the
+    // first file ends at the pause and the second starts when frames return.
+    auto at = std::chrono::steady_clock::now();
+    for (int i = 0; i < 120; ++i) {
+        at += i == 60 ? 3500ms : std::chrono::microseconds(33333);
+        push(i, at, runningTimeNow(appsrc_));
+    }
+    const std::string log = stopAndCheckFiles();
+    EXPECT_NE(log.find("the stream paused"), std::string::npos) << log;
+    EXPECT_EQ(files_.size(), 2u) << log;
+    EXPECT_GE(frames_, 100) << log;
+}
+
 TEST_F(RecorderTimeline, BacklogStampedOnArrivalGivesACleanFile)
 {
     // 1 s at 30 fps, then a backlog drained at 55 fps for 1 s, stamped on arrival as the
