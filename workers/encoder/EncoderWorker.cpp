@@ -116,6 +116,18 @@ QString EncoderWorker::describe(const EncoderOptions &o, const QString &encoder,
     return chain.join(QLatin1String(" ! "));
 }
 
+GstPadProbeReturn EncoderWorker::onCameraFrame(GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+    // The stream's access units carry the camera's times: on one frame grid, or a camera's
+    // backlog (frames 15-20 ms apart after a freeze) would put two frames in one slot of the
+    // recordings and players that map times onto the nominal rate (ffmpeg) reject them.
+    auto *self = static_cast<EncoderWorker *>(data);
+    const GstPadProbeReturn result = self->cadence_.apply(info);
+    if (result == GST_PAD_PROBE_DROP)
+        self->rawDroppedCadence_++;
+    return result;
+}
+
 GstPadProbeReturn EncoderWorker::onRawBuffer(GstPad *, GstPadProbeInfo *, gpointer data)
 {
     auto *self = static_cast<EncoderWorker *>(data);
@@ -231,6 +243,7 @@ void EncoderWorker::report()
                       {QStringLiteral("consumers"), int(clients)},
                       {QStringLiteral("raw_frames"), qint64(rawFrames_)},
                       {QStringLiteral("raw_dropped_idle"), qint64(rawDroppedIdle_)},
+                      {QStringLiteral("raw_dropped_cadence"), qint64(rawDroppedCadence_)},
                       {QStringLiteral("frames"), qint64(accessUnits_)},
                       {QStringLiteral("keyframes"), qint64(keyframes_)},
                       {QStringLiteral("keyframe_requests"), qint64(requests)},
@@ -276,6 +289,12 @@ int EncoderWorker::run()
         g_autoptr(GstPad) encSink = gst_element_get_static_pad(encoder_, "sink");
         g_autoptr(GstPad) encSrc = gst_element_get_static_pad(encoder_, "src");
         g_autoptr(GstPad) busSink = gst_element_get_static_pad(sink_, "sink");
+        g_autoptr(GstElement) source = gst_bin_get_by_name(GST_BIN(pipeline_), "src");
+        g_autoptr(GstPad) cameraPad = gst_element_get_static_pad(source, "src");
+        gst_pad_add_probe(
+            cameraPad,
+            GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+            onCameraFrame, this, nullptr);
         gst_pad_add_probe(encSink, GST_PAD_PROBE_TYPE_BUFFER, onRawBuffer, this, nullptr);
         gst_pad_add_probe(encSrc, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, onUpstreamEvent, this,
                           nullptr);

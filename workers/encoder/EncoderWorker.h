@@ -1,6 +1,7 @@
 #pragma once
 
 #include "EncoderOptions.h"
+#include "FrameCadence.h"
 
 #include <QString>
 #include <atomic>
@@ -46,6 +47,7 @@ public:
     static QString pickScaler(const EncoderOptions &options);
 
 private:
+    static GstPadProbeReturn onCameraFrame(GstPad *pad, GstPadProbeInfo *info, gpointer self);
     static GstPadProbeReturn onRawBuffer(GstPad *pad, GstPadProbeInfo *info, gpointer self);
     static GstPadProbeReturn onUpstreamEvent(GstPad *pad, GstPadProbeInfo *info, gpointer self);
     static GstPadProbeReturn onAccessUnit(GstPad *pad, GstPadProbeInfo *info, gpointer self);
@@ -60,7 +62,8 @@ private:
     GstElement *sink_ = nullptr;    // borrowed from the pipeline
 
     std::atomic<bool> active_{true};
-    std::atomic<uint64_t> rawFrames_{0}, rawDroppedIdle_{0};
+    FrameCadence cadence_; // the camera's streaming thread only
+    std::atomic<uint64_t> rawFrames_{0}, rawDroppedIdle_{0}, rawDroppedCadence_{0};
     std::atomic<uint64_t> accessUnits_{0}, keyframes_{0}, bytes_{0};
     std::mutex keyframeMutex_;
     gint64 lastForcedUs_ = 0; // keyframeMutex_

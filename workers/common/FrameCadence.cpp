@@ -46,4 +46,33 @@ FrameCadence::Decision FrameCadence::next(GstClockTime time)
     return {true, slotTime(slot)};
 }
 
+GstPadProbeReturn FrameCadence::apply(GstPadProbeInfo *info)
+{
+    if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+        GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+            GstCaps *caps = nullptr;
+            gst_event_parse_caps(event, &caps);
+            GstStructure *s = caps ? gst_caps_get_structure(caps, 0) : nullptr;
+            gint num = 0, den = 1;
+            const bool raw = s && gst_structure_has_name(s, "video/x-raw") &&
+                             gst_structure_get_fraction(s, "framerate", &num, &den) && num > 0;
+            setFrameRate(raw ? num : 0, den);
+        }
+        return GST_PAD_PROBE_OK;
+    }
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    const Decision decision = next(GST_BUFFER_PTS(buffer));
+    if (!decision.keep)
+        return GST_PAD_PROBE_DROP;
+    if (decision.time != GST_BUFFER_PTS(buffer)) {
+        // zeroteesrc's buffer is normally writable as it is; if not, this makes a new header on
+        // the same memory. No pixel is copied either way.
+        buffer = gst_buffer_make_writable(buffer);
+        GST_BUFFER_PTS(buffer) = decision.time;
+        GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    }
+    return GST_PAD_PROBE_OK;
+}
+
 } // namespace zerotee

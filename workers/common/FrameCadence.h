@@ -4,9 +4,9 @@
 
 namespace zerotee {
 
-/// Keeps the raw frames going into the recording encoder on one frame grid: the stream's
-/// nominal rate, anchored at its first frame. Capture times are not always a cadence: a
-/// non-live source's backlog is stamped on arrival (frames 15-20 ms apart at 30 fps), and a
+/// Keeps the raw frames going into an encoder (a stream's, or a recorder's own) on one frame grid:
+/// the stream's nominal rate, anchored at its first frame. Capture times are not always a cadence:
+/// a non-live source's backlog is stamped on arrival (frames 15-20 ms apart at 30 fps), and a
 /// restarted camera comes back on another phase. Players that map a file's timestamps onto its
 /// nominal rate (ffmpeg does) then see two frames in one slot; on one grid they never do.
 ///
@@ -28,6 +28,12 @@ public:
     void setFrameRate(int numerator, int denominator);
 
     Decision next(GstClockTime time);
+
+    /// The body of a pad probe (BUFFER | EVENT_DOWNSTREAM) in front of an encoder: follows the
+    /// caps' frame rate (raw video only: an encoded stream must keep every frame of its GOPs)
+    /// and puts each buffer on the grid, restamping it in place (no pixel is copied). Returns
+    /// GST_PAD_PROBE_DROP for a frame the grid has no slot for. Streaming thread.
+    GstPadProbeReturn apply(GstPadProbeInfo *info);
 
 private:
     GstClockTime slotTime(guint64 slot) const;
