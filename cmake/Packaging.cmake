@@ -97,6 +97,9 @@ else()
     list(APPEND _zerotee_recommends gstreamer1.0-qt6 gstreamer1.0-gl)
 endif()
 list(JOIN _zerotee_depends ", " CPACK_DEBIAN_PACKAGE_DEPENDS)
+# libmosquitto1 (the MQTT bridge) comes from dpkg-shlibdeps; a broker and the command-line
+# clients are only suggested: the broker usually runs elsewhere (docs/mqtt.md).
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "mosquitto, mosquitto-clients")
 list(JOIN _zerotee_recommends ", " CPACK_DEBIAN_PACKAGE_RECOMMENDS)
 
 # The configuration is a conffile: upgrades keep local edits, purge removes it.

@@ -19,6 +19,7 @@ PACKAGES=(
     ffmpeg xvfb x11-utils libgl1-mesa-dri procps openssl python3-matplotlib
     qemu-system-x86 busybox-static v4l-utils
     python3-numpy python3-opencv strace
+    libmosquitto-dev mosquitto mosquitto-clients
 )
 
 missing=()

@@ -154,6 +154,11 @@ CommandLine parseCommandLine(const QStringList &arguments)
     const QCommandLineOption httpBind(QStringLiteral("http-bind"),
                                       QStringLiteral("HTTP API address (default 127.0.0.1)."),
                                       QStringLiteral("ADDR"));
+    const QCommandLineOption mqtt(
+        QStringLiteral("mqtt"),
+        QStringLiteral("Publish events to the MQTT broker at HOST[:PORT] (default port 1883; "
+                       "the rest in [mqtt], docs/mqtt.md)."),
+        QStringLiteral("HOST[:PORT]"));
     const QCommandLineOption noHttp(QStringLiteral("no-http"),
                                     QStringLiteral("Do not start the HTTP API."));
     const QCommandLineOption logLevel(QStringLiteral("log-level"),
@@ -186,7 +191,7 @@ CommandLine parseCommandLine(const QStringList &arguments)
     parser.addOptions({help,     version,  headless, config,   source,     size,  fps,
                        format,   socket,   record,   rtsp,     rtspPort,   ai,    control,
                        httpPort, httpBind, noHttp,   logLevel, workerPath, state, window});
-    parser.addOptions({profile, suggestProfile, fullscreen});
+    parser.addOptions({profile, suggestProfile, fullscreen, mqtt});
 
     if (!parser.parse(arguments))
         return failWith(parser.errorText() + QStringLiteral("\nTry 'zerotee --help'."));
@@ -259,6 +264,12 @@ CommandLine parseCommandLine(const QStringList &arguments)
         c.http.bind = parser.value(httpBind);
     if (parser.isSet(noHttp))
         c.http.enabled = false;
+    if (parser.isSet(mqtt)) {
+        QString error;
+        if (!c.mqtt.setBroker(parser.value(mqtt), &error))
+            return failWith(QStringLiteral("--mqtt: ") + error);
+        c.mqtt.enabled = true;
+    }
 
     WorkerConfig *existing = nullptr;
     if (parser.isSet(record)) {

@@ -4,11 +4,13 @@
 #include "ControlSocketServer.h"
 #include "EventLog.h"
 #include "HttpApi.h"
+#include "MqttBridge.h"
 #include "Supervisor.h"
 #include "SystemdNotifier.h"
 #include "UnixSignalWatcher.h"
 #include "WorkerSetStore.h"
 
+#include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QTimer>
 #include <csignal>
@@ -93,6 +95,20 @@ bool HeadlessService::start(QString *error)
             return false;
         }
     }
+    if (config.mqtt.active()) {
+        QStringList cameras;
+        for (const CameraConfig &camera : config.cameras)
+            cameras << camera.name;
+        mqtt_ = std::make_unique<MqttBridge>(
+            config.mqtt, supervisor_->events(),
+            [supervisor = supervisor_.get()](const QString &worker) {
+                return supervisor->workerCamera(worker);
+            },
+            cameras, QCoreApplication::applicationVersion());
+        supervisor_->setStatusSection(QStringLiteral("mqtt"),
+                                      [bridge = mqtt_.get()] { return bridge->snapshot(); });
+        mqtt_->start();
+    }
     QString status = QStringLiteral("%1 camera(s), %2 worker(s), control at %3")
                          .arg(config.cameras.size())
                          .arg(config.workers.size())
@@ -131,6 +147,12 @@ void HeadlessService::shutdown()
     http_.reset();
     if (supervisor_)
         supervisor_->shutdown();
+    if (mqtt_) {
+        // After the workers: their last states and finished recordings go out, then "offline".
+        mqtt_->stop();
+        supervisor_->setStatusSection(QStringLiteral("mqtt"), {});
+        mqtt_.reset();
+    }
     controlSocket_.reset();
     control_.reset();
     store_.reset();

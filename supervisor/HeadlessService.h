@@ -11,11 +11,13 @@ namespace zerotee {
 class ControlService;
 class ControlSocketServer;
 class HttpApi;
+class MqttBridge;
 class SystemdNotifier;
 class UnixSignalWatcher;
 class WorkerSetStore;
 
-/// The service around the Supervisor: control socket, HTTP API, systemd notification, clean
+/// The service around the Supervisor: control socket, HTTP API, MQTT bridge, systemd
+/// notification, clean
 /// shutdown on SIGTERM/SIGINT (workers stopped in order, recordings finalized), and the worker
 /// set kept across restarts when CommandLine::stateFile is set. The panel runs the same service
 /// with a window on top.
@@ -59,6 +61,7 @@ private:
     std::unique_ptr<ControlService> control_;
     std::unique_ptr<ControlSocketServer> controlSocket_;
     std::unique_ptr<HttpApi> http_;
+    std::unique_ptr<MqttBridge> mqtt_;
     std::unique_ptr<SystemdNotifier> systemd_;
     std::unique_ptr<UnixSignalWatcher> signals_;
     std::unique_ptr<WorkerSetStore> store_;

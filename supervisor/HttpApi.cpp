@@ -284,6 +284,30 @@ QString HttpApi::metrics(const QJsonObject &status)
                    value.isBool() ? (value.toBool() ? 1 : 0) : value.toDouble());
         }
     }
+
+    // The MQTT bridge, when configured (docs/mqtt.md).
+    const QJsonObject mqtt = status.value(QStringLiteral("mqtt")).toObject();
+    static const WorkerMetric mqttMetrics[] = {
+        {"mqtt_connected", "gauge", "1 while the MQTT bridge is connected to its broker.",
+         "connected"},
+        {"mqtt_queued", "gauge", "Events waiting for the broker (bounded by mqtt.queue_size).",
+         "queued"},
+        {"mqtt_published_total", "counter", "Messages the broker acknowledged.", "published"},
+        {"mqtt_dropped_total", "counter", "Events dropped, oldest first, while the queue was full.",
+         "dropped"},
+        {"mqtt_connects_total", "counter", "Connections made to the broker.", "connects"},
+        {"mqtt_connect_failures_total", "counter", "Connection attempts that failed.",
+         "connect_failures"},
+    };
+    for (const WorkerMetric &m : mqttMetrics) {
+        if (mqtt.isEmpty())
+            break;
+        family(QString::fromLatin1(m.name), m.type, m.help);
+        const QJsonValue value = mqtt.value(QString::fromLatin1(m.key));
+        sample(QString::fromLatin1(m.name),
+               {label(QStringLiteral("broker"), mqtt.value(QStringLiteral("broker")).toString())},
+               value.isBool() ? (value.toBool() ? 1 : 0) : value.toDouble());
+    }
     return out;
 }
 

@@ -318,7 +318,7 @@ QJsonObject Supervisor::status()
         w.insert(QStringLiteral("drops"), drops);
         workers[i] = w;
     }
-    return QJsonObject{
+    QJsonObject result{
         {QStringLiteral("version"), QCoreApplication::applicationVersion()},
         {QStringLiteral("streams"), streamsStatus()},
         {QStringLiteral("encoder_budget"),
@@ -331,6 +331,9 @@ QJsonObject Supervisor::status()
         {QStringLiteral("cameras"), cameras},
         {QStringLiteral("workers"), workers},
     };
+    for (auto it = statusSections_.cbegin(); it != statusSections_.cend(); ++it)
+        result.insert(it.key(), it.value()());
+    return result;
 }
 
 qint64 Supervisor::encodedPixelRate() const

@@ -73,8 +73,17 @@ public:
     /// in event mode record around it, continuous ones log it. Returns how many got it.
     int trigger(const QString &camera, const QString &label, const QString &source);
 
-    /// Everything: cameras with capture and bus figures, workers, uptime.
+    /// Everything: cameras with capture and bus figures, workers, uptime, and the sections added
+    /// with setStatusSection().
     QJsonObject status();
+    /// Adds @p key to status() (e.g. "mqtt" from the MQTT bridge); an empty function removes it.
+    void setStatusSection(const QString &key, std::function<QJsonValue()> section)
+    {
+        if (section)
+            statusSections_.insert(key, std::move(section));
+        else
+            statusSections_.remove(key);
+    }
     qint64 uptimeMs() const { return uptime_.elapsed(); }
     /// Every encoded stream of every camera with its encoder worker and consumers (status).
     QJsonArray streamsStatus() const;
@@ -109,6 +118,7 @@ private:
     QHash<QString, StreamUse> encoders_;                // by encoder worker name
     QHash<QString, QString> workerEncoder_;             // consumer worker → encoder worker
     CaptureBranchFactory branchFactory_;
+    QMap<QString, std::function<QJsonValue()>> statusSections_;
     QElapsedTimer uptime_;
 };
 

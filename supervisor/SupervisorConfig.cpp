@@ -4,11 +4,10 @@
 #include <algorithm>
 
 #include <QDir>
-#include <QFileInfo>
 #include <QFile>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QSet>
-
 
 namespace zerotee {
 
@@ -224,6 +223,31 @@ void readWorker(const toml::table &table, const QString &prefix, WorkerConfig *w
         worker->name = worker->kind;
 }
 
+void readMqtt(const toml::table &table, MqttConfig *mqtt, ConfigErrors &errors)
+{
+    TableReader m(table, QStringLiteral("mqtt"), errors);
+    m.boolean("enabled", &mqtt->enabled);
+    m.string("host", &mqtt->host);
+    m.integer("port", &mqtt->port, 1, 65535);
+    m.string("client_id", &mqtt->clientId);
+    m.string("username", &mqtt->username);
+    m.string("password", &mqtt->password);
+    m.string("topic_prefix", &mqtt->topicPrefix);
+    m.string("device", &mqtt->device);
+    m.boolean("discovery", &mqtt->discovery);
+    m.string("discovery_prefix", &mqtt->discoveryPrefix);
+    m.integer("qos", &mqtt->qos, 0, 2);
+    m.integer("keepalive", &mqtt->keepaliveSeconds, 5, 3600);
+    m.integer("queue_size", &mqtt->queueSize, 1, 1000000);
+    m.integer("reconnect_min", &mqtt->reconnectMinSeconds, 1, 3600);
+    m.integer("reconnect_max", &mqtt->reconnectMaxSeconds, 1, 3600);
+    m.string("ca_file", &mqtt->caFile);
+    m.string("cert_file", &mqtt->certFile);
+    m.string("key_file", &mqtt->keyFile);
+    m.boolean("tls_insecure", &mqtt->tlsInsecure);
+    m.rejectUnknown();
+}
+
 } // namespace
 
 QString SupervisorConfig::busSocketPath(const QString &cameraName) const
@@ -411,6 +435,8 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
         errors.add(QStringLiteral("http.token"),
                    QStringLiteral("is required when http.bind is not loopback (%1)")
                        .arg(config.http.bind));
+    for (const auto &[key, reason] : config.mqtt.problems())
+        errors.add(key, reason);
     return errors;
 }
 
@@ -420,10 +446,10 @@ QStringList SupervisorConfig::knownKeys()
     QStringList keys;
     tKnownKeys = &keys;
     SupervisorConfig scratch;
-    parseConfig(
-        QStringLiteral("[http]\n[panel]\nfullscreen = false\n[[camera]]\n[[camera.stream]]\n"
-                       "[[worker]]\n"),
-        QStringLiteral("keys"), &scratch);
+    parseConfig(QStringLiteral(
+                    "[http]\n[mqtt]\n[panel]\nfullscreen = false\n[[camera]]\n[[camera.stream]]\n"
+                    "[[worker]]\n"),
+                QStringLiteral("keys"), &scratch);
     tKnownKeys = nullptr;
     // A key read by a reader of its own ("http", "camera") is a table, not a key.
     QStringList result;
@@ -456,6 +482,7 @@ ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorC
     r.string("profile", &result.profile);
     r.stringList("worker_path", &result.workerPath);
     r.skip("http");
+    r.skip("mqtt");
     r.skip("panel");
     r.skip("camera");
     r.skip("worker");
@@ -472,6 +499,13 @@ ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorC
         } else {
             errors.add(QStringLiteral("http"), QStringLiteral("must be a table"));
         }
+    }
+
+    if (const toml::node *mqtt = root.get("mqtt")) {
+        if (const toml::table *t = mqtt->as_table())
+            readMqtt(*t, &result.mqtt, errors);
+        else
+            errors.add(QStringLiteral("mqtt"), QStringLiteral("must be a table"));
     }
 
     if (const toml::node *panel = root.get("panel")) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "MqttConfig.h"
+
 #include <QList>
 #include <QMap>
 #include <QString>
@@ -100,6 +102,7 @@ struct SupervisorConfig {
     /// Extra directories searched for worker executables.
     QStringList workerPath;
     HttpConfig http;
+    MqttConfig mqtt;
     PanelConfig panel;
     QList<CameraConfig> cameras{CameraConfig{}};
     QList<WorkerConfig> workers;

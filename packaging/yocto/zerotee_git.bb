@@ -17,7 +17,7 @@ inherit cmake qt6-cmake pkgconfig systemd
 DEPENDS = " \
     qtbase qtdeclarative qtmultimedia qthttpserver qtbase-native \
     gstreamer1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-bad gstreamer1.0-rtsp-server \
-    libdrm tomlplusplus opencv systemd \
+    libdrm tomlplusplus opencv systemd mosquitto \
 "
 
 # The plugin goes where this GStreamer looks for it (${libdir}/gstreamer-1.0, no multiarch).

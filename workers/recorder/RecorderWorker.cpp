@@ -168,6 +168,13 @@ std::unique_ptr<StorageWriter> RecorderWorker::makeWriter(const std::string &lab
     options.firstNameMs = firstNameMs;
     options.toUtcMs = [this](GstClockTime pts) { return toUtcMs(pts); };
     options.onKeyframeRequest = [this](GstClockTime runningTime) { requestKeyframe(runningTime); };
+    options.onSegmentOpened = [this](const std::string &part, const std::string &path) {
+        QJsonObject fields;
+        fields.insert("label", "segment-opened");
+        fields.insert("file", qs(path));
+        fields.insert("part", qs(part));
+        reporter_.report("event", fields);
+    };
     options.onSegmentClosed = [this](const std::string &path) { onSegmentClosed(path); };
     auto writer = std::make_unique<StorageWriter>(std::move(options));
     StorageWriter *raw = writer.get();

@@ -180,9 +180,13 @@ bool StorageWriter::handle(GstMessage *message)
         if (!location)
             break;
         if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) {
-            std::lock_guard lock(fileMutex_);
-            currentPart_ = location;
-            openParts_.insert(location);
+            {
+                std::lock_guard lock(fileMutex_);
+                currentPart_ = location;
+                openParts_.insert(location);
+            }
+            if (options_.onSegmentOpened)
+                options_.onSegmentOpened(location, SegmentNamer::finalFromPart(location));
         } else if (gst_structure_has_name(s, "splitmuxsink-fragment-closed")) {
             renameClosed(location);
         }

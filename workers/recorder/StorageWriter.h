@@ -39,6 +39,8 @@ public:
         std::function<int64_t(GstClockTime)> toUtcMs;
         /// splitmuxsink wants a keyframe at this running time (called on a streaming thread).
         std::function<void(GstClockTime)> onKeyframeRequest;
+        /// A segment was opened: @p part is written now, @p path is its name once finished.
+        std::function<void(const std::string &part, const std::string &path)> onSegmentOpened;
         /// A segment was finished and renamed to @p path.
         std::function<void(const std::string &path)> onSegmentClosed;
         /// The pipeline failed (write error, no space...). The writer must then be destroyed.
