@@ -4,9 +4,10 @@
   mqtt_test.py BIN events   detections on <base>/<camera>/detection within 1 s of capture, Home
                             Assistant discovery (retained), availability online (retained) and
                             "offline" by last will after kill -9, worker states, recordings
-  mqtt_test.py BIN outage   broker killed for 30 s: zeroteectl status answers all along (worst
-                            time printed), the bridge reconnects, the newest queue_size events
-                            arrive, the older ones are dropped and counted exactly
+  mqtt_test.py BIN outage   broker killed for 30 s with the AI's detections flowing, then
+                            triggers: zeroteectl status answers all along (worst time printed),
+                            the bridge reconnects, the newest queue_size events arrive, the
+                            older ones are dropped and counted exactly
   mqtt_test.py BIN auth     wrong password: "refused" in status and the event log, no retry loop;
                             right password and TLS (a CA made here with openssl) deliver
 
@@ -31,6 +32,8 @@ BIN = os.path.abspath(sys.argv[1])
 PART = sys.argv[2]
 ZEROTEE = os.path.join(BIN, "zerotee")
 CTL = os.path.join(BIN, "zeroteectl")
+# The broker is in /usr/sbin, which a user's PATH may lack.
+MOSQUITTO = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/sbin")
 DEVICE = "testdev"
 BASE = f"zerotee/{DEVICE}"
 check = Checks()
@@ -51,7 +54,7 @@ class Broker:
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=open(self.log, "a"),
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=open(self.log, "a"),
                                      stderr=subprocess.STDOUT)
 
         def listening():
@@ -230,7 +233,8 @@ def part_outage(tmp):
     check(broker.start(), f"mosquitto listening on 127.0.0.1:{broker.port}")
     bound = 20
     svc = Service(tmp, mqtt_config(broker.port, f"queue_size = {bound}\nreconnect_min = 2\n"
-                                                 "reconnect_max = 2\n"))
+                                                 "reconnect_max = 2\n") +
+                  '[[worker]]\nkind = "ai"\n')
     sub = None
     try:
         check(bool(wait_for(lambda: (s := svc.mqtt()) and s["connected"], 15)), "bridge connected")
@@ -242,19 +246,26 @@ def part_outage(tmp):
         check(bool(s0), f"bridge saw the broker go: state {s0 and s0['state']}, error "
               f"'{s0 and s0['last_error']}'")
         sub.stop()
-        # 30 s without a broker: 60 triggers, and the control socket asked all the while.
-        worst, answered, asked, sent = 0.0, 0, 0, 0
-        next_trigger = time.monotonic()
+        # 30 s without a broker, the control socket asked all the while: 15 s of the AI's
+        # detections (many more than the bound), then the AI stopped and 60 triggers, so
+        # exactly which events survive is known.
+        worst, answered, asked, sent, ai_stopped = 0.0, 0, 0, 0, None
+        next_trigger = killed + 15
         while time.monotonic() - killed < 30:
             t = time.monotonic()
             asked += 1
             answered += bool(svc.status(timeout=2))
             worst = max(worst, time.monotonic() - t)
             if time.monotonic() >= next_trigger:
+                if ai_stopped is None:
+                    detections = svc.mqtt()["enqueued"] - s0["enqueued"]
+                    ai_stopped = svc.ctl("stop", "ai", timeout=10).returncode == 0
                 sent += 1
                 svc.ctl("trigger", f"t{sent}")
-                next_trigger += 0.5
+                next_trigger += 0.2
             time.sleep(0.05)
+        check(bool(ai_stopped) and detections > bound,
+              f"{detections} AI events queued in the first 15 s (bound {bound}), AI then stopped")
         print(f"zeroteectl status during the outage: {answered}/{asked} answered, worst "
               f"{worst * 1000:.0f} ms")
         check(answered == asked and worst < 1.0,
@@ -387,7 +398,7 @@ def part_auth(tmp):
 
 
 def main():
-    if not shutil.which("mosquitto") or not shutil.which("mosquitto_sub"):
+    if not MOSQUITTO or not shutil.which("mosquitto_sub"):
         print("SKIP: mosquitto / mosquitto_sub not installed (scripts/deps.sh)")
         return 77
     tmp = tempfile.mkdtemp(prefix=f"zerotee-mqtt-{PART}.")
