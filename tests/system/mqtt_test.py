@@ -23,10 +23,11 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from zerotee_harness import Checks, free_port, terminate, wait_for  # noqa: E402
+from zerotee_harness import Checks, ffprobe_video, free_port, terminate, wait_for  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 PART = sys.argv[2]
@@ -116,7 +117,7 @@ def retained_now(port, topic, extra=()):
 
 
 class Service:
-    def __init__(self, tmp, config, args=()):
+    def __init__(self, tmp, config, args=("--no-http",)):
         runtime = os.path.join(tmp, "run")
         os.makedirs(runtime, mode=0o700, exist_ok=True)
         self.env = dict(os.environ, XDG_RUNTIME_DIR=runtime)
@@ -125,7 +126,7 @@ class Service:
             f.write(config)
         self.log = os.path.join(tmp, "zerotee.log")
         self.proc = subprocess.Popen([ZEROTEE, "--headless", "--source", "test", "--size", "640x360",
-                                      "--no-http", "--config", self.config, *args], env=self.env,
+                                      "--config", self.config, *args], env=self.env,
                                      stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
 
     def ctl(self, *args, timeout=5):
@@ -158,7 +159,8 @@ def part_events(tmp):
     config = (mqtt_config(broker.port) +
               f'[[worker]]\nkind = "ai"\n[[worker]]\nkind = "recorder"\n'
               f'options = {{ dir = "{rec}", segment_seconds = 2 }}\n')
-    svc = Service(tmp, config)
+    http_port = free_port()
+    svc = Service(tmp, config, ("--http-port", str(http_port)))
     try:
         m = wait_for(lambda: (s := svc.mqtt()) and s["connected"] and s, 15)
         check(bool(m), f"status: mqtt {m and {k: m[k] for k in ('state', 'broker', 'topic_base')}}")
@@ -202,14 +204,22 @@ def part_events(tmp):
                             if any('"finished"' in p for _, _, t, p in sub.all() if t == f"{BASE}/cam0/recording") else None, 15)
         started = [r for r in rec_msgs or [] if r["state"] == "started"]
         finished = [r for r in rec_msgs or [] if r["state"] == "finished"]
-        check(bool(started) and bool(finished) and os.path.isfile(finished[0]["path"]) and
-              finished[0]["path"] == started[0]["path"],
-              f"recording started/finished with path: {finished[:1]}")
+        probe = finished and ffprobe_video(finished[0]["path"])
+        check(bool(started) and bool(finished) and finished[0]["path"] == started[0]["path"] and
+              bool(probe) and probe[0] == "h264",
+              f"recording started/finished with path: {finished[:1]}; ffprobe: {probe}")
 
         m = svc.mqtt()
         check(m["published"] > 20 and m["dropped"] == 0 and m["connects"] == 1,
               f"status mqtt: published {m['published']}, queued {m['queued']}, dropped "
               f"{m['dropped']}, connects {m['connects']}")
+
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=5).read().decode()
+        lines = [l for l in metrics.splitlines() if l.startswith("zerotee_mqtt_")]
+        check(f'zerotee_mqtt_connected{{broker="127.0.0.1:{broker.port}"}} 1' in lines and
+              any(l.startswith("zerotee_mqtt_published_total") and float(l.split()[-1]) > 20 for l in lines) and
+              any(l.startswith("zerotee_mqtt_dropped_total") for l in lines),
+              "/metrics: " + "; ".join(lines))
 
         # kill -9: the broker publishes the last will.
         killed = time.monotonic_ns()
@@ -348,6 +358,9 @@ def part_auth(tmp):
         got = wait_for(lambda: [p for _, _, t, p in sub.all() if t == f"{BASE}/event" and "hello" in p], 5)
         check(bool(ok) and bool(got), "right password: connected, a trigger arrived")
         terminate(svc.proc)
+        # A clean stop says "offline" itself (the broker sends the will only on a lost link).
+        gone = wait_for(lambda: [p for _, _, t, p in sub.all() if t == f"{BASE}/availability" and p == "offline"], 3)
+        check(bool(gone), "SIGTERM: the bridge published availability 'offline' before it left")
         sub.stop()
     finally:
         broker.kill()
