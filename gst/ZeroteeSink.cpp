@@ -50,6 +50,8 @@ constexpr guint DEFAULT_CAPTURE_RESERVE = 4;
 constexpr guint DEFAULT_GOP_CACHE = 0;
 // How long the I/O thread sleeps at most when nothing happens.
 constexpr int kIdlePollMs = 500;
+// How far an encoded stream's capture times may lead their arrival (see capture_time).
+constexpr uint64_t kEncodedLeadNs = 100000000;
 
 namespace {
 
@@ -702,7 +704,14 @@ static uint64_t zerotee_sink_capture_time(ZeroteeSink *self, GstBuffer *buffer)
     // are; a non-live one (tcpclientsrc ! rawvideoparse, a file) counts frames on a grid that
     // runs ahead of the clock when a backlog arrives in a burst, and a restarted capture would
     // then step back by seconds. Such frames are stamped with their arrival.
-    return std::min(mono, zerotee::monotonicNowNs());
+    // An encoder's access units carry its input's times, which zerotee-encoder puts on a frame
+    // grid that moves a frame up to 3/4 of an interval later: they may lead their arrival by
+    // less than a frame, and stamping those with the arrival would replace the grid's cadence by
+    // the encoder's jitter (two frames in one slot for ffmpeg). Only a lead beyond that is a
+    // clock running ahead.
+    const uint64_t now = zerotee::monotonicNowNs();
+    const uint64_t lead = self->priv->isRawVideo ? 0 : kEncodedLeadNs;
+    return mono > now + lead ? now : mono;
 }
 
 // Names the memory of a buffer about to be published: "upstream-*" is upstream's own memory (a
