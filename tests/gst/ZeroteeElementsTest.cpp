@@ -213,6 +213,61 @@ TEST_F(ZeroteeElements, BacklogBurstIsThinnedByTheCapsFrameRate)
         EXPECT_GE(received[i] - received[i - 1], 16 * GST_MSECOND) << "frame " << i;
 }
 
+// The frames a subscriber receives (each released at once) until camera sequence @p last, or 5 s.
+static std::vector<zerotee::wire::Frame> receiveUntil(zerotee::FrameSubscriber &subscriber,
+                                                      uint64_t last)
+{
+    std::vector<zerotee::wire::Frame> frames;
+    auto sawLast = [&] { return !frames.empty() && frames.back().cameraSequence == last; };
+    for (auto deadline = std::chrono::steady_clock::now() + 5s;
+         !sawLast() && std::chrono::steady_clock::now() < deadline;) {
+        pollfd pfd{subscriber.fd(), POLLIN, 0};
+        ::poll(&pfd, 1, 50);
+        std::vector<zerotee::SubscriberEvent> events;
+        if (subscriber.handleReadable(events) < 0)
+            break;
+        for (auto &e : events)
+            if (auto *f = std::get_if<zerotee::SubscriberEvent::FrameArrived>(&e.value)) {
+                frames.push_back(f->frame);
+                subscriber.release(f->frame.bufferId, f->frame.generation, f->frame.sequence);
+            }
+    }
+    return frames;
+}
+
+TEST_F(ZeroteeElements, EncodedTimesMayLeadTheirArrivalByLessThanAFrameGrid)
+{
+    // zerotee-encoder's frame grid may stamp a frame up to 3/4 of an interval later than it
+    // was captured: an access unit can reach the stream's sink before its time. Those times are
+    // kept (stamping them with the arrival would give the encoder's jitter to every recording);
+    // a lead of a second is a clock running ahead and is stamped with the arrival.
+    Pipeline producer("appsrc name=in is-live=true format=time "
+                      "caps=\"video/x-h264,stream-format=byte-stream,alignment=au\" ! "
+                      "zeroteesink name=sink quota=8 socket-path=" +
+                      socket_);
+    ASSERT_TRUE(producer.get());
+    ASSERT_NE(gst_element_set_state(producer.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    zerotee::FrameSubscriber subscriber({.name = "witness"});
+    ASSERT_TRUE(waitFor([&] { return subscriber.connect(socket_) == 0; }, 5s));
+    ASSERT_TRUE(waitFor([&] { return statField(producer.element("sink"), "clients") == 1; }, 5s));
+
+    GstElement *appsrc = producer.element("in");
+    const int kFrames = 6;
+    for (int i = 0; i < kFrames; ++i) {
+        const GstClockTime lead = i == kFrames - 1 ? GST_SECOND : 20 * GST_MSECOND;
+        ASSERT_EQ(
+            pushFrame(appsrc, 2000, uint8_t(i), runningTimeNow(appsrc) + lead, GST_SECOND / 30, i),
+            GST_FLOW_OK);
+        std::this_thread::sleep_for(33ms);
+    }
+    std::vector<zerotee::wire::Frame> frames = receiveUntil(subscriber, kFrames - 1);
+    ASSERT_EQ(frames.size(), size_t(kFrames));
+    for (int i = 0; i < kFrames - 1; ++i)
+        EXPECT_GT(frames[i].ptsNs, frames[i].publishNs) << "frame " << i << " kept its time";
+    EXPECT_LE(frames.back().ptsNs, frames.back().publishNs) << "a second ahead: arrival";
+    EXPECT_EQ(producer.takeError(), "");
+}
+
 TEST_F(ZeroteeElements, NonLiveSourceAheadOfTheClockIsStampedAtArrival)
 {
     // A non-live source (here appsrc; in the field tcpclientsrc ! rawvideoparse) stamps frames
@@ -239,20 +294,7 @@ TEST_F(ZeroteeElements, NonLiveSourceAheadOfTheClockIsStampedAtArrival)
         pushedAll = true;
     });
 
-    std::vector<zerotee::wire::Frame> frames;
-    auto sawLast = [&] { return !frames.empty() && frames.back().cameraSequence == kFrames - 1; };
-    for (auto deadline = std::chrono::steady_clock::now() + 5s;
-         !sawLast() && std::chrono::steady_clock::now() < deadline;) {
-        pollfd pfd{subscriber.fd(), POLLIN, 0};
-        ::poll(&pfd, 1, 50);
-        std::vector<zerotee::SubscriberEvent> events;
-        ASSERT_GE(subscriber.handleReadable(events), 0);
-        for (auto &e : events)
-            if (auto *f = std::get_if<zerotee::SubscriberEvent::FrameArrived>(&e.value)) {
-                frames.push_back(f->frame);
-                subscriber.release(f->frame.bufferId, f->frame.generation, f->frame.sequence);
-            }
-    }
+    std::vector<zerotee::wire::Frame> frames = receiveUntil(subscriber, kFrames - 1);
     pusher.join();
     ASSERT_TRUE(pushedAll);
     // The bus may skip frames for a consumer that falls behind; most must arrive.
