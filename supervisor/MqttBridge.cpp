@@ -223,8 +223,9 @@ void MqttBridge::run()
         if (rc == MOSQ_ERR_SUCCESS) {
             serve(mosq);
         } else {
+            const QString why = describe(rc); // before anything else can change errno
             std::lock_guard lock(mutex_);
-            lastError_ = describe(rc);
+            lastError_ = why;
         }
         const QJsonObject now = snapshot();
         const QString error = now.value(QStringLiteral("last_error")).toString();
@@ -323,9 +324,10 @@ void MqttBridge::serve(mosquitto *mosq)
         }
         const int rc = mosquitto_loop(mosq, 0, 1);
         if (rc != MOSQ_ERR_SUCCESS) {
+            const QString why = describe(rc);
             std::lock_guard lock(mutex_);
             if (connackCode_ <= 0 || lastError_.isEmpty())
-                lastError_ = describe(rc);
+                lastError_ = why;
             // "A TLS error occurred" alone does not help: OpenSSL's reason was logged.
             if (rc == MOSQ_ERR_TLS && !lastLibraryError_.isEmpty())
                 lastError_ += QStringLiteral(" (") + lastLibraryError_ + u')';
