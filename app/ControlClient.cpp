@@ -129,6 +129,18 @@ void printStatus(const QJsonObject &status)
                          ? QString()
                          : QStringLiteral("\n  error: ") +
                                c.value(QStringLiteral("error")).toString()));
+        // Consumers the bus turned away, and why (the text they were sent).
+        for (const QJsonValue &r : bus.value(QStringLiteral("refused")).toArray()) {
+            QJsonObject refusal = r.toObject();
+            out(QStringLiteral("  refused %1 (pid %2, uid %3 %4) %5x, last %6: %7")
+                    .arg(refusal.value(QStringLiteral("name")).toString(),
+                         cell(refusal.value(QStringLiteral("pid"))),
+                         cell(refusal.value(QStringLiteral("uid"))),
+                         refusal.value(QStringLiteral("user")).toString(),
+                         cell(refusal.value(QStringLiteral("count"))),
+                         refusal.value(QStringLiteral("last")).toString(),
+                         refusal.value(QStringLiteral("reason")).toString()));
+        }
     }
     printStreams(status.value(QStringLiteral("streams")).toArray());
     printWorkers(status.value(QStringLiteral("workers")).toArray());

@@ -233,11 +233,20 @@ gboolean zerotee_memfd_buffer_pool_uses_dma_heap(ZeroteeMemfdBufferPool *pool)
     return pool->heap->isValid();
 }
 
-gboolean zerotee_memfd_buffer_pool_configure(GstBufferPool *pool, GstCaps *caps, guint size,
-                                             guint count)
+guint zerotee_memfd_buffer_pool_max_buffers(GstBufferPool *pool)
 {
     GstStructure *config = gst_buffer_pool_get_config(pool);
-    gst_buffer_pool_config_set_params(config, caps, size, count, count);
+    guint minBuffers = 0, maxBuffers = 0;
+    gst_buffer_pool_config_get_params(config, nullptr, nullptr, &minBuffers, &maxBuffers);
+    gst_structure_free(config);
+    return maxBuffers;
+}
+
+gboolean zerotee_memfd_buffer_pool_configure(GstBufferPool *pool, GstCaps *caps, guint size,
+                                             guint minBuffers, guint maxBuffers)
+{
+    GstStructure *config = gst_buffer_pool_get_config(pool);
+    gst_buffer_pool_config_set_params(config, caps, size, minBuffers, maxBuffers);
     gst_buffer_pool_config_add_option(config, GST_BUFFER_POOL_OPTION_VIDEO_META);
     return gst_buffer_pool_set_config(pool, config);
 }

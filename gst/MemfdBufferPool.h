@@ -38,10 +38,14 @@ GstBufferPool *zerotee_memfd_buffer_pool_new(ZeroteePoolMemory memory);
 /// TRUE when the configured pool allocates from a DMA heap (valid after set_config).
 gboolean zerotee_memfd_buffer_pool_uses_dma_heap(ZeroteeMemfdBufferPool *pool);
 
-/// Convenience: configures @p pool for @p caps with @p count buffers (min = max = count) and,
-/// for raw video, the video meta option. @p size is used for non-video caps. Returns FALSE when
-/// the pool refuses the configuration.
+/// Convenience: configures @p pool for @p caps with @p minBuffers allocated when it starts and
+/// up to @p maxBuffers allocated on demand (when every other buffer is out), and, for raw video,
+/// the video meta option. @p size is used for non-video caps. Returns FALSE when the pool
+/// refuses the configuration.
 gboolean zerotee_memfd_buffer_pool_configure(GstBufferPool *pool, GstCaps *caps, guint size,
-                                             guint count);
+                                             guint minBuffers, guint maxBuffers);
+
+/// The most buffers @p pool may allocate (its configured maximum; 0 = unlimited).
+guint zerotee_memfd_buffer_pool_max_buffers(GstBufferPool *pool);
 
 G_END_DECLS

@@ -2,10 +2,12 @@
 
 #include "BufferSharing.h"
 #include "BusPublisher.h"
+#include "ConsumerAdmission.h"
 #include "FramePublisher.h"
 #include "MemfdBufferPool.h"
 #include "MonotonicClock.h"
 #include "PublisherPollLoop.h"
+#include "SinkSharedPools.h"
 #include "UnixSocket.h"
 
 #include <gst/allocators/allocators.h>
@@ -36,6 +38,9 @@ enum {
     PROP_LEASE_TIMEOUT,
     PROP_CAPTURE_RESERVE,
     PROP_GOP_CACHE,
+    PROP_MAX_POOL_MIB,
+    PROP_ALLOW_USERS,
+    PROP_ALLOW_GROUPS,
     PROP_STATS,
 };
 
@@ -48,6 +53,10 @@ constexpr guint DEFAULT_QUOTA = 3;
 constexpr guint DEFAULT_LEASE_TIMEOUT = 1000;
 constexpr guint DEFAULT_CAPTURE_RESERVE = 4;
 constexpr guint DEFAULT_GOP_CACHE = 0;
+// The sink's own pool grows past pool-size on demand while it stays within this: 86 buffers
+// of 1080p NV12 (27 consumers at quota 3), 20 of 4K. Memory is only taken when consumers hold
+// frames, and stays until the sink stops (SinkSharedPools).
+constexpr guint DEFAULT_MAX_POOL_MIB = 256;
 // How long the I/O thread sleeps at most when nothing happens.
 constexpr int kIdlePollMs = 500;
 // How far an encoded stream's capture times may lead their arrival (see capture_time).
@@ -62,6 +71,9 @@ struct Settings {
     guint leaseTimeoutMs = DEFAULT_LEASE_TIMEOUT;
     guint captureReserve = DEFAULT_CAPTURE_RESERVE;
     guint gopCache = DEFAULT_GOP_CACHE;
+    guint maxPoolMib = DEFAULT_MAX_POOL_MIB;
+    std::string allowUsers;                        // comma-separated names or ids
+    std::string allowGroups;                       // comma-separated names or ids
     zerotee::BusPublisher *busPublisher = nullptr; // external: the host serves the socket
                                                    // (zerotee::setSinkBusPublisher)
 };
@@ -133,8 +145,7 @@ struct ZeroteeSinkPrivate {
     GstCaps *caps = nullptr;
     bool isRawVideo = false;
     GstVideoInfo videoInfo;
-    GstBufferPool *copyPool = nullptr;
-    guint copyPoolSize = 0; // slab size, for non-video caps
+    zerotee::SinkSharedPools pools;
     uint64_t frameCounter = 0;
 };
 
@@ -215,6 +226,34 @@ static void zerotee_sink_class_init(ZeroteeSinkClass *klass)
             0, 256, DEFAULT_GOP_CACHE,
             GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
     g_object_class_install_property(
+        gobjectClass, PROP_MAX_POOL_MIB,
+        g_param_spec_uint(
+            "max-pool-mib", "Maximum pool memory (MiB)",
+            "The sink's own pool (offered upstream, or copied into) grows past pool-size on "
+            "demand, new buffers registered once like the first, while it stays within this "
+            "many MiB; consumers are admitted against that bound (0 = it never grows). A fixed "
+            "upstream pool (a camera's) is pool-size buffers",
+            0, 65536, DEFAULT_MAX_POOL_MIB,
+            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    g_object_class_install_property(
+        gobjectClass, PROP_ALLOW_USERS,
+        g_param_spec_string(
+            "allow-users", "Allowed users",
+            "Comma-separated users (names or uids) admitted besides the sink's own uid and "
+            "root; any makes the socket connectable by all (mode 0666), the peer check refuses "
+            "the rest with their reason",
+            nullptr,
+            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    g_object_class_install_property(
+        gobjectClass, PROP_ALLOW_GROUPS,
+        g_param_spec_string(
+            "allow-groups", "Allowed groups",
+            "Comma-separated groups (names or gids) whose members (primary or supplementary "
+            "group) are admitted; with one group and no allow-users the socket belongs to that "
+            "group (mode 0660)",
+            nullptr,
+            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    g_object_class_install_property(
         gobjectClass, PROP_STATS,
         g_param_spec_boxed("stats", "Statistics",
                            "clients, frames-published, frames-sent, drops-quota, drops-socket, "
@@ -280,6 +319,19 @@ static void zerotee_sink_set_property(GObject *object, guint prop_id, const GVal
     case PROP_GOP_CACHE:
         s.gopCache = g_value_get_uint(value);
         break;
+    case PROP_MAX_POOL_MIB:
+        s.maxPoolMib = g_value_get_uint(value);
+        break;
+    case PROP_ALLOW_USERS: {
+        const gchar *users = g_value_get_string(value);
+        s.allowUsers = users ? users : "";
+        break;
+    }
+    case PROP_ALLOW_GROUPS: {
+        const gchar *groups = g_value_get_string(value);
+        s.allowGroups = groups ? groups : "";
+        break;
+    }
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -341,6 +393,15 @@ static void zerotee_sink_get_property(GObject *object, guint prop_id, GValue *va
     case PROP_GOP_CACHE:
         g_value_set_uint(value, s.gopCache);
         break;
+    case PROP_MAX_POOL_MIB:
+        g_value_set_uint(value, s.maxPoolMib);
+        break;
+    case PROP_ALLOW_USERS:
+        g_value_set_string(value, s.allowUsers.empty() ? nullptr : s.allowUsers.c_str());
+        break;
+    case PROP_ALLOW_GROUPS:
+        g_value_set_string(value, s.allowGroups.empty() ? nullptr : s.allowGroups.c_str());
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -389,6 +450,35 @@ static void zerotee_sink_io_thread(ZeroteeSink *self, Runtime *rt)
     }
 }
 
+static zerotee::SinkSharedPools::Limits zerotee_sink_limits(ZeroteeSink *self)
+{
+    GST_OBJECT_LOCK(self);
+    zerotee::SinkSharedPools::Limits limits{self->priv->settings.poolSize,
+                                            self->priv->settings.maxPoolMib};
+    GST_OBJECT_UNLOCK(self);
+    return limits;
+}
+
+// "nobody, 1000" → ids. Returns false with the entry that names no one in @p bad.
+template <typename Id>
+static bool zerotee_sink_parse_ids(const std::string &list,
+                                   int (*resolve)(const std::string &, Id *), std::vector<Id> *out,
+                                   std::string *bad)
+{
+    g_auto(GStrv) entries = g_strsplit_set(list.c_str(), ", ", -1);
+    for (gchar **entry = entries; *entry; ++entry) {
+        if (**entry == '\0')
+            continue;
+        Id id;
+        if (resolve(*entry, &id) < 0) {
+            *bad = *entry;
+            return false;
+        }
+        out->push_back(id);
+    }
+    return true;
+}
+
 static gboolean zerotee_sink_start(GstBaseSink *basesink)
 {
     ZeroteeSink *self = ZEROTEE_SINK(basesink);
@@ -408,6 +498,17 @@ static gboolean zerotee_sink_start(GstBaseSink *basesink)
             GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No socket-path set"), (nullptr));
             return FALSE;
         }
+        FramePublisher::Options options;
+        std::string bad;
+        if (!zerotee_sink_parse_ids<uid_t>(s.allowUsers, zerotee::ConsumerAdmission::resolveUser,
+                                           &options.allowedUids, &bad) ||
+            !zerotee_sink_parse_ids<gid_t>(s.allowGroups, zerotee::ConsumerAdmission::resolveGroup,
+                                           &options.allowedGids, &bad)) {
+            GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                              ("No user or group '%s' (allow-users, allow-groups)", bad.c_str()),
+                              (nullptr));
+            return FALSE;
+        }
         int error = 0;
         listenSocket = zerotee::listenUnixSocket(s.socketPath, &error);
         if (!listenSocket) {
@@ -416,7 +517,19 @@ static gboolean zerotee_sink_start(GstBaseSink *basesink)
                               ("%s", g_strerror(-error)));
             return FALSE;
         }
-        FramePublisher::Options options;
+        if (!options.allowedUids.empty() || !options.allowedGids.empty()) {
+            auto access =
+                zerotee::ConsumerAdmission::socketAccess(options.allowedUids, options.allowedGids);
+            if (int ret = zerotee::ConsumerAdmission::applyAccess(s.socketPath, access); ret < 0)
+                GST_ELEMENT_WARNING(
+                    self, RESOURCE, SETTINGS,
+                    ("Cannot open %s to the allowed users and groups", s.socketPath.c_str()),
+                    ("mode %o: %s", access.mode, g_strerror(-ret)));
+        }
+        options.settingNames.pool = "zeroteesink pool-size (upstream's fixed pool) or "
+                                    "max-pool-mib (the sink's own pool)";
+        options.settingNames.access = "zeroteesink allow-users or allow-groups";
+        // Until a frame shows whose pool it is, the pool is taken as fixed at pool-size.
         options.poolCapacity = s.poolSize;
         // The GOP cache holds pool buffers too: consumers' quotas must fit beside it.
         options.captureReserve = std::min(s.captureReserve + s.gopCache, s.poolSize);
@@ -428,7 +541,10 @@ static gboolean zerotee_sink_start(GstBaseSink *basesink)
         rt->bus->setClientHandler([self](const zerotee::ClientStats &client, bool admitted,
                                          zerotee::DisconnectReason reason,
                                          const std::string &detail) {
-            if (admitted)
+            if (!admitted && reason == zerotee::DisconnectReason::Refused)
+                GST_WARNING_OBJECT(self, "refused '%s' (pid %d, uid %u): %s", client.name.c_str(),
+                                   int(client.peer.pid), unsigned(client.peer.uid), detail.c_str());
+            else if (admitted)
                 GST_INFO_OBJECT(self, "client %u '%s' (pid %d) admitted: policy %d quota %u%s",
                                 client.id, client.name.c_str(), int(client.peer.pid),
                                 int(client.policy), client.quota,
@@ -532,10 +648,7 @@ static gboolean zerotee_sink_stop(GstBaseSink *basesink)
                                g_strerror(errno));
     }
 
-    if (priv->copyPool) {
-        gst_buffer_pool_set_active(priv->copyPool, FALSE);
-        gst_clear_object(&priv->copyPool);
-    }
+    priv->pools.reset();
     GST_INFO_OBJECT(self, "stopped after %" G_GUINT64_FORMAT " frames", finalStats.framesPublished);
     return TRUE;
 }
@@ -555,10 +668,7 @@ static gboolean zerotee_sink_set_caps(GstBaseSink *basesink, GstCaps *caps)
     priv->isRawVideo = rawVideo;
     if (rawVideo)
         priv->videoInfo = info;
-    if (priv->copyPool) {
-        gst_buffer_pool_set_active(priv->copyPool, FALSE);
-        gst_clear_object(&priv->copyPool);
-    }
+    priv->pools.dropCopyPool();
 
     if (Runtime *rt = priv->runtime.get()) {
         g_autofree gchar *capsString = gst_caps_to_string(caps);
@@ -599,20 +709,15 @@ static gboolean zerotee_sink_propose_allocation(GstBaseSink *basesink, GstQuery 
     if (!needPool)
         return TRUE;
 
-    GST_OBJECT_LOCK(self);
-    guint poolSize = self->priv->settings.poolSize;
-    GST_OBJECT_UNLOCK(self);
-
-    GstBufferPool *pool = zerotee_memfd_buffer_pool_new(ZEROTEE_POOL_MEMORY_AUTO);
-    GstStructure *config = gst_buffer_pool_get_config(pool);
-    gst_buffer_pool_config_set_params(config, caps, guint(info.size), 2, poolSize);
-    gst_buffer_pool_config_add_option(config, GST_BUFFER_POOL_OPTION_VIDEO_META);
-    if (!gst_buffer_pool_set_config(pool, config)) {
+    // Buffers are allocated when all others are out (held by consumers), up to the bound.
+    guint poolSize = 0;
+    GstBufferPool *pool =
+        zerotee::SinkSharedPools::proposal(caps, info, zerotee_sink_limits(self), &poolSize);
+    if (!pool) {
         GST_WARNING_OBJECT(self, "cannot configure a pool for %" GST_PTR_FORMAT, caps);
-        gst_object_unref(pool);
         return TRUE;
     }
-    GST_DEBUG_OBJECT(self, "offering a pool of %u shared buffers", poolSize);
+    GST_DEBUG_OBJECT(self, "offering a pool of up to %u shared buffers", poolSize);
     gst_query_add_allocation_pool(query, pool, guint(info.size), 2, poolSize);
     gst_object_unref(pool);
     return TRUE;
@@ -622,66 +727,22 @@ static gboolean zerotee_sink_propose_allocation(GstBaseSink *basesink, GstQuery 
 static GstBuffer *zerotee_sink_copy_to_shared(ZeroteeSink *self, GstBuffer *buffer)
 {
     ZeroteeSinkPrivate *priv = self->priv;
-    gsize size = gst_buffer_get_size(buffer);
-
-    if (priv->copyPool && !priv->isRawVideo && size > priv->copyPoolSize) {
-        gst_buffer_pool_set_active(priv->copyPool, FALSE);
-        gst_clear_object(&priv->copyPool);
-    }
-    if (!priv->copyPool) {
-        GST_OBJECT_LOCK(self);
-        guint count = priv->settings.poolSize;
-        GST_OBJECT_UNLOCK(self);
-        // Slabs with headroom, so a slightly larger keyframe does not need a new pool.
-        guint slab = guint(MAX(gsize(64 * 1024), size * 2));
-        GstBufferPool *pool = zerotee_memfd_buffer_pool_new(ZEROTEE_POOL_MEMORY_AUTO);
-        if (!zerotee_memfd_buffer_pool_configure(pool, priv->isRawVideo ? priv->caps : nullptr,
-                                                 slab, count) ||
-            !gst_buffer_pool_set_active(pool, TRUE)) {
-            GST_ERROR_OBJECT(self, "cannot create the copy pool");
-            gst_object_unref(pool);
-            return nullptr;
-        }
-        GST_INFO_OBJECT(self, "upstream memory is not fd-backed: copying into a pool of %u", count);
-        priv->copyPool = pool;
-        priv->copyPoolSize = slab;
-    }
-
-    GstBufferPoolAcquireParams params{};
-    params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
     GstBuffer *copy = nullptr;
-    if (gst_buffer_pool_acquire_buffer(priv->copyPool, &copy, &params) != GST_FLOW_OK) {
-        std::lock_guard statsLock(priv->statsMutex);
+    auto result =
+        priv->pools.copy(buffer, priv->caps, priv->isRawVideo ? &priv->videoInfo : nullptr,
+                         zerotee_sink_limits(self), &copy);
+    std::lock_guard statsLock(priv->statsMutex);
+    if (result == zerotee::SinkSharedPools::CopyResult::NoBuffer) {
         priv->counters.dropsNoBuffer++;
         return nullptr;
     }
-
-    bool ok = false;
-    if (priv->isRawVideo) {
-        GstVideoFrame in, out;
-        if (gst_video_frame_map(&in, &priv->videoInfo, buffer, GST_MAP_READ)) {
-            if (gst_video_frame_map(&out, &priv->videoInfo, copy, GST_MAP_WRITE)) {
-                ok = gst_video_frame_copy(&out, &in);
-                gst_video_frame_unmap(&out);
-            }
-            gst_video_frame_unmap(&in);
-        }
-    } else {
-        GstMapInfo map;
-        if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-            ok = gst_buffer_fill(copy, 0, map.data, map.size) == map.size;
-            gst_buffer_unmap(buffer, &map);
-        }
-    }
-    if (!ok) {
+    if (result == zerotee::SinkSharedPools::CopyResult::Failed) {
         GST_WARNING_OBJECT(self, "copy into shared memory failed");
-        gst_buffer_unref(copy);
         return nullptr;
     }
-    std::lock_guard statsLock(priv->statsMutex);
-    priv->counters.bytesCopied += size;
+    priv->counters.bytesCopied += gst_buffer_get_size(buffer);
     if (priv->isRawVideo)
-        priv->counters.pixelBytesCopied += size;
+        priv->counters.pixelBytesCopied += gst_buffer_get_size(buffer);
     return copy;
 }
 
@@ -727,6 +788,20 @@ static const char *zerotee_sink_memory_kind(GstBuffer *shared, bool copied)
     if (shared->pool && ZEROTEE_IS_MEMFD_BUFFER_POOL(shared->pool))
         return dmabuf ? "pool-dmabuf" : "pool-memfd";
     return dmabuf ? "upstream-dmabuf" : "upstream-memfd";
+}
+
+// How many buffers the pool behind @p shared has for consumers and the capture together.
+static unsigned zerotee_sink_pool_capacity(ZeroteeSink *self, GstBuffer *shared)
+{
+    bool changed = false;
+    unsigned capacity = self->priv->pools.capacityOf(shared, zerotee_sink_limits(self), &changed);
+    if (changed)
+        GST_INFO_OBJECT(self, "frames come from %s pool: %u buffers for the capture and consumers",
+                        shared->pool && ZEROTEE_IS_MEMFD_BUFFER_POOL(shared->pool)
+                            ? "the sink's own growing"
+                            : "a fixed upstream",
+                        capacity);
+    return capacity;
 }
 
 static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffer)
@@ -781,9 +856,8 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
 
     // Registrations that are not used for this long are dropped, so that upstream that wraps a
     // new fd per frame does not pin memory forever.
-    GST_OBJECT_LOCK(self);
-    size_t maxRegistrations = MAX(2 * priv->settings.poolSize, 32u);
-    GST_OBJECT_UNLOCK(self);
+    const unsigned capacity = zerotee_sink_pool_capacity(self, shared);
+    size_t maxRegistrations = MAX(2 * capacity, 32u);
 
     std::vector<GstBuffer *> unrefs;
     bool wake = false;
@@ -793,9 +867,11 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
         // Take releases that already arrived (non-blocking reads), so a late-scheduled I/O
         // thread does not make every consumer look full at once.
         publisher.readPending(FramePublisher::Clock::now());
-        uint64_t capacity = zerotee::layoutCapacity(layout);
+        if (publisher.options().poolCapacity != capacity)
+            publisher.setPoolCapacity(capacity);
+        uint64_t bytes = zerotee::layoutCapacity(layout);
         auto it = rt->registrations.find(identity);
-        if (it != rt->registrations.end() && it->second.capacity < capacity) {
+        if (it != rt->registrations.end() && it->second.capacity < bytes) {
             publisher.unregisterBuffer(it->second.id);
             rt->registrations.erase(it);
             it = rt->registrations.end();
@@ -807,9 +883,9 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
             } else {
                 GST_DEBUG_OBJECT(self,
                                  "registered buffer %d (%u memories, %" G_GUINT64_FORMAT " bytes)",
-                                 id, unsigned(layout.memories.size()), capacity);
+                                 id, unsigned(layout.memories.size()), bytes);
                 it = rt->registrations
-                         .emplace(identity, Registration{FramePublisher::BufferId(id), capacity, 0})
+                         .emplace(identity, Registration{FramePublisher::BufferId(id), bytes, 0})
                          .first;
             }
             if (rt->registrations.size() > maxRegistrations) {

@@ -1,6 +1,7 @@
 #include "ZeroteeSrc.h"
 
 #include "BufferSharing.h"
+#include "ConsumerAdmission.h"
 #include "FrameSubscriber.h"
 #include "MonotonicClock.h"
 #include "UnixSocket.h"
@@ -40,6 +41,9 @@ constexpr wire::DeliveryPolicy DEFAULT_POLICY = wire::DeliveryPolicy::All;
 constexpr gdouble DEFAULT_MAX_FPS = 0;
 constexpr guint DEFAULT_QUOTA = 0;
 constexpr guint DEFAULT_RECONNECT_INTERVAL = 200;
+// After a refusal the interval doubles up to this: a full pool or a closed door is not worth
+// knocking on five times a second, and every knock is an event at the producer.
+constexpr guint kMaxRefusalBackoffMs = 5000;
 
 GType zerotee_delivery_policy_get_type(void)
 {
@@ -134,6 +138,8 @@ struct ZeroteeSrcPrivate {
     uint64_t reconnects = 0;
     bool connected = false;
     unsigned lastProducerError = 0; // streaming thread: to warn once per reason
+    guint refusalBackoffMs = 0;     // streaming thread: the next retry after a refusal
+    bool warnedNoAccess = false;    // streaming thread: connect() said EACCES, posted once
     LatencyStats captureLatency;    // capture -> here
     LatencyStats transportLatency;  // producer's publish -> here
 
@@ -400,6 +406,9 @@ static gboolean zerotee_src_start(GstBaseSrc *basesrc)
     priv->nextConnectNs = 0;
     priv->warnedUnreachable = false;
     priv->haveCapsGeneration = false;
+    priv->lastProducerError = 0;
+    priv->refusalBackoffMs = 0;
+    priv->warnedNoAccess = false;
     return TRUE;
 }
 
@@ -499,6 +508,20 @@ static bool zerotee_src_try_connect(ZeroteeSrc *self)
 
     auto subscriber = std::make_unique<FrameSubscriber>(options);
     int ret = subscriber->connect(s.socketPath);
+    if ((ret == -EACCES || ret == -EPERM) && !priv->warnedNoAccess) {
+        // The file system refused before the producer could: say who we are and what opens it.
+        uid_t uid = ::geteuid();
+        GST_ELEMENT_WARNING(self, RESOURCE, NOT_AUTHORIZED,
+                            ("Cannot connect to %s: permission denied for uid %u (%s)",
+                             s.socketPath.c_str(), unsigned(uid),
+                             zerotee::ConsumerAdmission::userName(uid).c_str()),
+                            ("the socket or its directory is closed to this user; the producer "
+                             "must allow it: allow_users or allow_groups of its [[camera]] in "
+                             "the zerotee configuration, or zeroteesink allow-users or "
+                             "allow-groups; retrying every %u ms",
+                             s.reconnectIntervalMs));
+        priv->warnedNoAccess = true;
+    }
     if (ret < 0) {
         if (!priv->warnedUnreachable)
             GST_INFO_OBJECT(self, "cannot connect to %s (%s), retrying every %u ms",
@@ -522,6 +545,46 @@ static bool zerotee_src_try_connect(ZeroteeSrc *self)
     GST_OBJECT_UNLOCK(self);
     priv->everConnected = true;
     return true;
+}
+
+// The producer's reason for closing (a refusal, an eviction) as a WARNING, which
+// gst-launch-1.0 prints without GST_DEBUG: once per reason in a row, as the source keeps
+// retrying (slower after each refusal). Returns true for a refusal.
+static bool zerotee_src_report_producer_error(ZeroteeSrc *self, const wire::ErrorMessage &error)
+{
+    ZeroteeSrcPrivate *priv = self->priv;
+    GST_OBJECT_LOCK(self);
+    std::string path = priv->settings.socketPath;
+    guint interval = priv->settings.reconnectIntervalMs;
+    GST_OBJECT_UNLOCK(self);
+    const unsigned code = unsigned(error.code);
+    const bool refused = error.code == wire::ErrorCode::Refused ||
+                         error.code == wire::ErrorCode::PoolExhausted ||
+                         error.code == wire::ErrorCode::Version;
+    if (refused)
+        priv->refusalBackoffMs =
+            std::min(kMaxRefusalBackoffMs, priv->refusalBackoffMs ? 2 * priv->refusalBackoffMs
+                                                                  : std::max(interval, 500u));
+    GST_WARNING_OBJECT(self, "producer error %u: %s", code, error.text.c_str());
+    if (priv->lastProducerError == code)
+        return refused;
+    priv->lastProducerError = code;
+    const char *text = error.text.c_str();
+    guint retry = refused ? priv->refusalBackoffMs : interval;
+    if (error.code == wire::ErrorCode::Refused)
+        GST_ELEMENT_WARNING(self, RESOURCE, NOT_AUTHORIZED,
+                            ("The producer at %s refused this consumer: %s", path.c_str(), text),
+                            ("error code %u; retrying (next in %u ms)", code, retry));
+    else if (error.code == wire::ErrorCode::PoolExhausted)
+        GST_ELEMENT_WARNING(
+            self, RESOURCE, BUSY,
+            ("The producer at %s has no room for this consumer: %s", path.c_str(), text),
+            ("error code %u; retrying (next in %u ms)", code, retry));
+    else
+        GST_ELEMENT_WARNING(self, RESOURCE, READ,
+                            ("The producer at %s closed the connection: %s", path.c_str(), text),
+                            ("error code %u; reconnecting", code));
+    return refused;
 }
 
 // Waits for the connection (or the wakeup eventfd) and queues what arrives in priv->pending.
@@ -573,8 +636,15 @@ static GstFlowReturn zerotee_src_wait(ZeroteeSrc *self)
         if (ret >= 0 || ret == -EAGAIN)
             ret = connection.subscriber->handleReadable(events);
     }
-    for (SubscriberEvent &event : events)
-        priv->pending.push_back(std::move(event));
+    bool refused = false;
+    for (SubscriberEvent &event : events) {
+        // Reported at once: the loss of the connection that follows clears the pending events.
+        if (auto *error = std::get_if<SubscriberEvent::ProducerError>(&event.value)) {
+            refused = zerotee_src_report_producer_error(self, error->error);
+        } else {
+            priv->pending.push_back(std::move(event));
+        }
+    }
     if (ret < 0 && ret != -EAGAIN) {
         GST_WARNING_OBJECT(self, "connection to the producer lost (%s); reconnecting",
                            g_strerror(-ret));
@@ -583,6 +653,8 @@ static GstFlowReturn zerotee_src_wait(ZeroteeSrc *self)
         GST_OBJECT_LOCK(self);
         guint interval = priv->settings.reconnectIntervalMs;
         GST_OBJECT_UNLOCK(self);
+        if (refused)
+            interval = priv->refusalBackoffMs;
         priv->nextConnectNs = zerotee::monotonicNowNs() + uint64_t(interval) * 1000000;
     }
     return GST_FLOW_OK;
@@ -769,6 +841,19 @@ static GstFlowReturn zerotee_src_create(GstPushSrc *pushsrc, GstBuffer **out)
             GST_INFO_OBJECT(self, "welcomed as client %u: policy %u quota %u lease %u ms%s",
                             w.clientId, w.policy, w.quota, w.leaseTimeoutMs,
                             (w.flags & wire::WelcomeDegraded) ? " (degraded to latest)" : "");
+            if (priv->lastProducerError != 0 || priv->warnedNoAccess) {
+                GST_OBJECT_LOCK(self);
+                std::string path = priv->settings.socketPath;
+                GST_OBJECT_UNLOCK(self);
+                // gst-launch-1.0 prints an INFO message's debug text, not its message.
+                GST_ELEMENT_INFO(self, RESOURCE, OPEN_READ,
+                                 ("Admitted by the producer at %s", path.c_str()),
+                                 ("Admitted by the producer at %s after it refused this consumer",
+                                  path.c_str()));
+            }
+            priv->lastProducerError = 0;
+            priv->refusalBackoffMs = 0;
+            priv->warnedNoAccess = false;
         } else if (auto *caps = std::get_if<SubscriberEvent::CapsChanged>(&event.value)) {
             GstCaps *parsed = gst_caps_from_string(caps->caps.caps.c_str());
             if (!parsed || gst_caps_is_empty(parsed) || !gst_caps_is_fixed(parsed)) {
@@ -798,17 +883,6 @@ static GstFlowReturn zerotee_src_create(GstPushSrc *pushsrc, GstBuffer **out)
             auto it = priv->imported.find(unreg->bufferId);
             if (it != priv->imported.end() && it->second->layout().generation == unreg->generation)
                 priv->imported.erase(it);
-        } else if (auto *error = std::get_if<SubscriberEvent::ProducerError>(&event.value)) {
-            // Visible on the bus (once per reason in a row), e.g. a refusal because the pool
-            // has no room for another consumer: the source keeps retrying meanwhile.
-            if (priv->lastProducerError != unsigned(error->error.code))
-                GST_ELEMENT_WARNING(
-                    self, RESOURCE, READ,
-                    ("The producer closed the connection: %s", error->error.text.c_str()),
-                    ("error code %u; retrying", unsigned(error->error.code)));
-            priv->lastProducerError = unsigned(error->error.code);
-            GST_WARNING_OBJECT(self, "producer error %u: %s", unsigned(error->error.code),
-                               error->error.text.c_str());
         } else if (auto *arrived = std::get_if<SubscriberEvent::FrameArrived>(&event.value)) {
             const wire::Frame &frame = arrived->frame;
             if (!priv->haveCapsGeneration || frame.generation != priv->capsGeneration) {
@@ -822,7 +896,6 @@ static GstFlowReturn zerotee_src_create(GstPushSrc *pushsrc, GstBuffer **out)
                     return ret;
                 }
             }
-            priv->lastProducerError = 0;
             GstBuffer *buffer = zerotee_src_make_buffer(self, frame);
             if (!buffer) {
                 zerotee_src_release_now(self, frame);

@@ -1,5 +1,6 @@
 #include "BusServer.h"
 
+#include "ConsumerAdmission.h"
 #include "PrivateSocket.h"
 #include "UnixSocket.h"
 
@@ -19,6 +20,12 @@ struct BusServer::Watch {
     std::unique_ptr<QSocketNotifier> write;
 };
 
+namespace {
+
+constexpr size_t kMaxRefusals = 16;
+constexpr qint64 kRefusalRepeatSecs = 60;
+
+} // namespace
 
 BusServer::BusServer(QString stream, BusPublisher &publisher, QObject *parent)
     : QLocalServer(parent), stream_(std::move(stream)), publisher_(publisher)
@@ -37,9 +44,19 @@ BusServer::BusServer(QString stream, BusPublisher &publisher, QObject *parent)
             QMetaObject::invokeMethod(
                 this, [this] { refresh(); }, Qt::QueuedConnection);
     });
-    publisher_.setClientHandler([stream = stream_](const ClientStats &client, bool admitted,
-                                                   DisconnectReason reason,
-                                                   const std::string &detail) {
+    publisher_.setClientHandler([this, stream = stream_](const ClientStats &client, bool admitted,
+                                                         DisconnectReason reason,
+                                                         const std::string &detail) {
+        if (!admitted && reason == DisconnectReason::Refused) {
+            // Called with the publisher's lock held, possibly off the main thread.
+            QMetaObject::invokeMethod(
+                this,
+                [this, client, text = QString::fromStdString(detail)] {
+                    noteRefusal(client, text);
+                },
+                Qt::QueuedConnection);
+            return;
+        }
         if (admitted)
             qCInfo(lcBus).noquote()
                 << stream << "consumer" << client.id << QString::fromStdString(client.name) << "pid"
@@ -68,7 +85,13 @@ BusServer::~BusServer()
 
 bool BusServer::start(const QString &path, QString *error)
 {
-    if (!listenPrivateSocket(*this, path, 0660, error))
+    ConsumerAdmission::FileAccess access;
+    {
+        std::lock_guard lock(publisher_.mutex());
+        const FramePublisher::Options &options = publisher_.publisher().options();
+        access = ConsumerAdmission::socketAccess(options.allowedUids, options.allowedGids);
+    }
+    if (!listenPrivateSocket(*this, path, access.mode, error, access.group))
         return false;
     path_ = path;
     qCInfo(lcBus).noquote() << stream_ << "bus at" << path;
@@ -85,11 +108,52 @@ void BusServer::incomingConnection(quintptr descriptor)
         std::lock_guard lock(publisher_.mutex());
         id = publisher_.publisher().addClient(std::move(fd), FramePublisher::Clock::now());
     }
-    if (id < 0) {
-        qCWarning(lcBus).noquote() << stream_ << "refused a connection:" << strerror(-id);
+    if (id < 0 && id != -EACCES) {
+        qCWarning(lcBus).noquote() << stream_ << "cannot take a connection:" << strerror(-id);
         return;
     }
-    refresh();
+    refresh(); // a refused peer stays until it read why (FramePublisher::addClient)
+}
+
+void BusServer::noteRefusal(const ClientStats &client, const QString &reason)
+{
+    const QString name = QString::fromStdString(client.name);
+    const QString key = QStringLiteral("%1/%2/%3").arg(client.peer.uid).arg(name, reason);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    auto it = std::ranges::find_if(refusals_, [&](const Refusal &r) { return r.key == key; });
+    if (it == refusals_.end()) {
+        if (refusals_.size() == kMaxRefusals)
+            refusals_.pop_front();
+        refusals_.push_back(Refusal{key, {}, 0, now, now, {}});
+        it = refusals_.end() - 1;
+    }
+    Refusal &refusal = *it;
+    refusal.count++;
+    refusal.last = now;
+    refusal.details = QJsonObject{
+        {QStringLiteral("uid"), qint64(client.peer.uid)},
+        {QStringLiteral("user"),
+         QString::fromStdString(ConsumerAdmission::userName(client.peer.uid))},
+        {QStringLiteral("pid"), qint64(client.peer.pid)},
+        {QStringLiteral("name"), name},
+        {QStringLiteral("reason"), reason},
+        {QStringLiteral("count"), refusal.count},
+        {QStringLiteral("first"), refusal.first.toString(Qt::ISODateWithMs)},
+        {QStringLiteral("last"), refusal.last.toString(Qt::ISODateWithMs)},
+    };
+    qCWarning(lcBus).noquote() << stream_ << "refused consumer"
+                               << (name.isEmpty() ? QStringLiteral("?") : name) << "pid"
+                               << client.peer.pid << "uid" << client.peer.uid << ":" << reason;
+    if (refusal.signalled.isValid() && refusal.signalled.secsTo(now) < kRefusalRepeatSecs)
+        return;
+    refusal.signalled = now;
+    QString who = name.isEmpty() ? QStringLiteral("a consumer") : QStringLiteral("'%1'").arg(name);
+    emit consumerRefused(QStringLiteral("refused %1 (pid %2, uid %3): %4")
+                             .arg(who)
+                             .arg(client.peer.pid)
+                             .arg(client.peer.uid)
+                             .arg(reason),
+                         refusal.details);
 }
 
 void BusServer::serve(uint32_t client, bool readable, bool writable)
@@ -167,6 +231,9 @@ QJsonObject BusServer::snapshot()
         clients = publisher_.publisher().clientStats();
         capacity = publisher_.publisher().options().poolCapacity;
     }
+    QJsonArray refused; // recent refusals, most recent last
+    for (const Refusal &refusal : refusals_)
+        refused.append(refusal.details);
     QJsonArray clientList;
     for (const ClientStats &c : clients) {
         clientList.append(QJsonObject{
@@ -193,6 +260,7 @@ QJsonObject BusServer::snapshot()
         {QStringLiteral("skipped_policy"), qint64(stats.skippedByPolicy)},
         {QStringLiteral("evictions"), qint64(stats.evictions)},
         {QStringLiteral("clients_refused"), qint64(stats.clientsRefused)},
+        {QStringLiteral("refused"), refused},
         {QStringLiteral("buffers_registered"), qint64(stats.buffersRegistered)},
         {QStringLiteral("pool_capacity"), qint64(capacity)},
         {QStringLiteral("buffers_held"), qint64(stats.buffersHeld)},

@@ -2,11 +2,13 @@
 
 #include "BusPublisher.h"
 
+#include <QDateTime>
 #include <QJsonObject>
 #include <QLocalServer>
 #include <QLoggingCategory>
 #include <QTimer>
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 
@@ -31,12 +33,19 @@ public:
     ~BusServer() override;
 
     /// Creates @p path in a private directory; a stale socket is replaced, a live one is not
-    /// stolen. Returns false with @p error set.
+    /// stolen. The socket's group and mode follow the publisher's allowed users and groups
+    /// (ConsumerAdmission::socketAccess). Returns false with @p error set.
     bool start(const QString &path, QString *error);
     QString path() const { return path_; }
 
-    /// Clients, frames, drops by reason, evictions, per-client figures.
+    /// Clients, frames, drops by reason, evictions, per-client figures, recent refusals.
     QJsonObject snapshot();
+
+signals:
+    /// A consumer was refused (not allowed, pool full, protocol version): @p message says who
+    /// and why, as the consumer was told. Repeats of the same refusal (a consumer retrying)
+    /// are signalled again only after a minute; snapshot() counts every one.
+    void consumerRefused(const QString &message, const QJsonObject &details);
 
 protected:
     void incomingConnection(quintptr descriptor) override;
@@ -44,8 +53,16 @@ protected:
 private:
     struct Watch;
 
+    struct Refusal {
+        QString key; // uid, name and reason: one entry per consumer retrying the same way
+        QJsonObject details;
+        qint64 count = 0;
+        QDateTime first, last, signalled;
+    };
+
     void refresh();
     void serve(uint32_t client, bool readable, bool writable);
+    void noteRefusal(const ClientStats &client, const QString &reason);
 
     QString stream_;
     QString path_;
@@ -53,6 +70,7 @@ private:
     std::map<uint32_t, std::unique_ptr<Watch>> watches_;
     QTimer deadlineTimer_;
     std::atomic<bool> refreshQueued_{false};
+    std::deque<Refusal> refusals_; // most recent last, at most kMaxRefusals
 };
 
 } // namespace zerotee

@@ -104,6 +104,7 @@ bool CaptureOwner::buildPipeline(QString *error)
     pipeline_ = pipeline;
     setSinkBusPublisher(ZEROTEE_SINK(sink), &publisher_);
     g_object_set(sink, "pool-size", guint(camera_.poolSize), NULL);
+    g_object_set(sink, "max-pool-mib", guint(camera_.maxPoolMib), NULL);
     GstPad *pad = gst_element_get_static_pad(sink, "sink");
     gst_pad_add_probe(
         pad, GST_PAD_PROBE_TYPE_BUFFER,
@@ -357,10 +358,11 @@ void CaptureOwner::adoptSourcePool()
     sourcePool_ = sourcePool(pad);
     gst_object_unref(pad);
     gst_object_unref(sink);
-    unsigned capacity = sourcePool_.found ? sourcePool_.maxBuffers : unsigned(camera_.poolSize);
-    {
+    // zeroteesink sets the same bound from each frame's pool; the bus's own pool (not found
+    // here) grows within max_pool_mib, which only the sink knows.
+    if (sourcePool_.found) {
         std::lock_guard lock(publisher_.mutex());
-        publisher_.publisher().setPoolCapacity(capacity);
+        publisher_.publisher().setPoolCapacity(sourcePool_.maxBuffers);
     }
     if (sourcePool_.found)
         qCInfo(lcCapture).noquote()

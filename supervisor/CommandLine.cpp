@@ -135,6 +135,15 @@ CommandLine parseCommandLine(const QStringList &arguments)
     const QCommandLineOption socket(QStringLiteral("socket"),
                                     QStringLiteral("Bus socket of the first camera."),
                                     QStringLiteral("PATH"));
+    const QCommandLineOption allowUser(
+        QStringLiteral("allow-user"),
+        QStringLiteral("Admit USER (name or uid) to the first camera's bus; repeatable."),
+        QStringLiteral("USER"));
+    const QCommandLineOption allowGroup(
+        QStringLiteral("allow-group"),
+        QStringLiteral("Admit members of GROUP (name or gid) to the first camera's bus; "
+                       "repeatable."),
+        QStringLiteral("GROUP"));
     const QCommandLineOption record(QStringLiteral("record"),
                                     QStringLiteral("Run a recorder writing into DIR."),
                                     QStringLiteral("DIR"));
@@ -191,7 +200,7 @@ CommandLine parseCommandLine(const QStringList &arguments)
     parser.addOptions({help,     version,  headless, config,   source,     size,  fps,
                        format,   socket,   record,   rtsp,     rtspPort,   ai,    control,
                        httpPort, httpBind, noHttp,   logLevel, workerPath, state, window});
-    parser.addOptions({profile, suggestProfile, fullscreen, mqtt});
+    parser.addOptions({profile, suggestProfile, fullscreen, mqtt, allowUser, allowGroup});
 
     if (!parser.parse(arguments))
         return failWith(parser.errorText() + QStringLiteral("\nTry 'zerotee --help'."));
@@ -251,6 +260,8 @@ CommandLine parseCommandLine(const QStringList &arguments)
         camera.format = parser.value(format);
     if (parser.isSet(socket))
         camera.socketPath = parser.value(socket);
+    camera.allowUsers << parser.values(allowUser);
+    camera.allowGroups << parser.values(allowGroup);
     if (parser.isSet(control))
         c.controlPath = parser.value(control);
     if (parser.isSet(logLevel))

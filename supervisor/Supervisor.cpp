@@ -4,11 +4,14 @@
 #include "BusServer.h"
 #include "CaptureOwner.h"
 #include "EventLog.h"
+#include "PrivateSocket.h"
 #include "StreamPlan.h"
 #include "WorkerCommandBuilder.h"
 #include "WorkerReportText.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -24,6 +27,12 @@ FramePublisher::Options publisherOptions(const CameraConfig &camera)
     options.poolCapacity = unsigned(camera.poolSize);
     options.defaultQuota = unsigned(camera.quota);
     options.leaseTimeout = std::chrono::milliseconds(camera.leaseTimeoutMs);
+    QString ignored; // validateConfig() resolved them already
+    resolveAllowed(camera, &options.allowedUids, &options.allowedGids, &ignored);
+    const std::string where = " of [[camera]] " + camera.name.toStdString();
+    options.settingNames.pool =
+        "pool_size (a fixed camera pool) or max_pool_mib (the bus's own pool)" + where;
+    options.settingNames.access = "allow_users or allow_groups" + where;
     return options;
 }
 
@@ -56,11 +65,28 @@ Supervisor::~Supervisor()
 
 bool Supervisor::start(QString *error)
 {
+    // The runtime directory opens (search only) as far as any bus in it allows: 0700 when none.
+    std::vector<uid_t> allowedUids;
+    std::vector<gid_t> allowedGids;
+    const QString runtimeDir = QDir::cleanPath(QDir(config_.runtimeDir).absolutePath());
+    for (const CameraConfig &cameraConfig : config_.cameras) {
+        QString ignored; // validateConfig() resolved them already
+        if (QFileInfo(config_.busSocketPath(cameraConfig.name)).absolutePath() == runtimeDir)
+            resolveAllowed(cameraConfig, &allowedUids, &allowedGids, &ignored);
+    }
+    if (!config_.runtimeDir.isEmpty() &&
+        !shareRuntimeDirectory(config_.runtimeDir, allowedUids, allowedGids, error))
+        return false;
     for (const CameraConfig &cameraConfig : config_.cameras) {
         auto camera = std::make_unique<Camera>();
         camera->config = cameraConfig;
         camera->publisher = std::make_unique<BusPublisher>(publisherOptions(cameraConfig));
         camera->server = std::make_unique<BusServer>(cameraConfig.name, *camera->publisher);
+        connect(
+            camera->server.get(), &BusServer::consumerRefused, this,
+            [this, name = cameraConfig.name](const QString &message, const QJsonObject &details) {
+                events_->append(QStringLiteral("bus"), name, message, details);
+            });
         if (!camera->server->start(config_.busSocketPath(cameraConfig.name), error)) {
             cameras_.clear();
             return false;

@@ -1,4 +1,5 @@
 #include "SupervisorConfig.h"
+#include "ConsumerAdmission.h"
 #include "Toml.h"
 
 #include <algorithm>
@@ -87,6 +88,27 @@ public:
                     *out << QString::fromStdString(*v);
                 else
                     errors_.add(name(key), QStringLiteral("must be an array of strings"));
+            }
+        }
+    }
+    /// An array of names or numbers (users, groups): numbers are kept as their text.
+    void nameOrIdList(const char *key, QStringList *out)
+    {
+        seen_ << QString::fromLatin1(key);
+        if (const toml::node *node = table_.get(key)) {
+            const toml::array *array = node->as_array();
+            if (!array) {
+                errors_.add(name(key), QStringLiteral("must be an array of names or ids"));
+                return;
+            }
+            out->clear();
+            for (const toml::node &item : *array) {
+                if (auto v = item.value<std::string>(); v && !v->empty())
+                    *out << QString::fromStdString(*v);
+                else if (auto n = item.as_integer(); n && n->get() >= 0 && n->get() < 4294967295)
+                    *out << QString::number(n->get());
+                else
+                    errors_.add(name(key), QStringLiteral("must be an array of names or ids"));
             }
         }
     }
@@ -198,6 +220,9 @@ void readCamera(const toml::table &table, const QString &prefix, CameraConfig *c
             }
         }
     }
+    r.integer("max_pool_mib", &camera->maxPoolMib, 0, 65536);
+    r.nameOrIdList("allow_users", &camera->allowUsers);
+    r.nameOrIdList("allow_groups", &camera->allowGroups);
     r.rejectUnknown();
 }
 
@@ -249,6 +274,28 @@ void readMqtt(const toml::table &table, MqttConfig *mqtt, ConfigErrors &errors)
 }
 
 } // namespace
+
+bool resolveAllowed(const CameraConfig &camera, std::vector<uid_t> *uids, std::vector<gid_t> *gids,
+                    QString *error)
+{
+    for (const QString &user : camera.allowUsers) {
+        uid_t uid;
+        if (ConsumerAdmission::resolveUser(user.toStdString(), &uid) < 0) {
+            *error = QStringLiteral("allow_users: no user '%1'").arg(user);
+            return false;
+        }
+        uids->push_back(uid);
+    }
+    for (const QString &group : camera.allowGroups) {
+        gid_t gid;
+        if (ConsumerAdmission::resolveGroup(group.toStdString(), &gid) < 0) {
+            *error = QStringLiteral("allow_groups: no group '%1'").arg(group);
+            return false;
+        }
+        gids->push_back(gid);
+    }
+    return true;
+}
 
 QString SupervisorConfig::busSocketPath(const QString &cameraName) const
 {
@@ -399,6 +446,12 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
             errors.add(key + QStringLiteral(".fps"),
                        QStringLiteral("%1 is out of range 1..240").arg(c.fps));
         validateStreams(c, key, errors);
+        std::vector<uid_t> uids;
+        std::vector<gid_t> gids;
+        if (QString why; !resolveAllowed(c, &uids, &gids, &why)) {
+            const qsizetype colon = why.indexOf(QStringLiteral(": "));
+            errors.add(key + u'.' + why.left(colon), why.mid(colon + 2));
+        }
     }
     QSet<QString> workerNames;
     for (qsizetype i = 0; i < config.workers.size(); ++i) {

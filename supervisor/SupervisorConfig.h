@@ -7,6 +7,8 @@
 #include <QString>
 #include <QStringList>
 #include <QVariantMap>
+#include <sys/types.h>
+#include <vector>
 
 #include <optional>
 
@@ -45,17 +47,30 @@ struct CameraConfig {
     int fps = 30;
     /// Buffers in the shared pool; capture reserve + Σ consumer quotas must fit.
     int poolSize = 32;
+    /// MiB the bus's own pool (memfd or DMA heap, when the source draws into it or is copied)
+    /// may grow to past pool_size as consumers join; 0 = fixed at pool_size.
+    int maxPoolMib = 256;
     int quota = 3; // a clock-synced consumer holds a frame for more than one period
     int leaseTimeoutMs = 1000;
     /// Capture converter as a gst-launch fragment (e.g. imxvideoconvert_g2d); empty = pick
     /// from the registry. Hardware profiles set it.
     QString converter;
+    /// Users and groups (names or ids, as written) admitted to this camera's bus besides the
+    /// supervisor's own uid and root; the socket's and the runtime directory's group and mode
+    /// follow (docs/configuration.md).
+    QStringList allowUsers;
+    QStringList allowGroups;
     /// Encoded streams; empty = one `main` stream at the camera's size and rate.
     QList<StreamConfig> streams;
 
     /// The configured streams, or the default `main` one.
     QList<StreamConfig> effectiveStreams() const;
 };
+
+/// Resolves @p camera's allow_users/allow_groups to ids. Returns false with @p error naming the
+/// entry that is no user or group.
+bool resolveAllowed(const CameraConfig &camera, std::vector<uid_t> *uids, std::vector<gid_t> *gids,
+                    QString *error);
 
 /// One worker process the supervisor runs.
 struct WorkerConfig {

@@ -26,6 +26,11 @@ BusPublisher::BusPublisher(FramePublisher::Options options)
                              if (clientHandler_)
                                  clientHandler_(stats, false, reason, detail);
                          },
+                     .clientRefused =
+                         [this](const ClientStats &stats, const std::string &reason) {
+                             if (clientHandler_)
+                                 clientHandler_(stats, false, DisconnectReason::Refused, reason);
+                         },
                  })
 {
 }

@@ -30,6 +30,8 @@ public:
     /// The producer of buffers (one at a time) learns here when a buffer is free again.
     void setReleaseHandler(ReleaseHandler handler);
     void setUpstreamHandler(UpstreamHandler handler);
+    /// Called when a client is admitted (admitted = true), goes, or is refused
+    /// (DisconnectReason::Refused, @p detail the reason it was sent).
     void setClientHandler(ClientHandler handler);
 
     /// The socket server registers how to be nudged when output is pending after a publish.

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <optional>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace zerotee {
@@ -12,6 +13,21 @@ namespace zerotee {
 namespace {
 /// Frames a `latest` consumer may hold (see the Hello handling).
 constexpr unsigned kLatestQuota = 2;
+
+/// The fd consumers are sent for one memory. A memfd is reopened read-only, so no consumer can
+/// write the producer's frames through it, whatever it maps (its F_SEAL_FUTURE_WRITE stops
+/// writable maps of the producer's own fd too). A DMABUF cannot be reopened: it travels as its
+/// exporter opened it (docs/protocol.md, "Which fds are writable").
+UniqueFd consumerCopy(int fd, wire::MemoryType type)
+{
+    if (type == wire::MemoryType::Memfd) {
+        const std::string path = "/proc/self/fd/" + std::to_string(fd);
+        UniqueFd readOnly(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (readOnly)
+            return readOnly;
+    }
+    return UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+}
 } // namespace
 
 struct FramePublisher::Client {
@@ -37,6 +53,8 @@ struct FramePublisher::Client {
     std::vector<uint32_t> knownSerial; // per buffer id: the registration it has, 0 = none
     std::optional<Clock::time_point> pendingSince;
     bool waitKeyframe = false; // encoded stream: missed a frame, skip to the next keyframe
+    std::optional<Clock::time_point> closingDeadline; // refused: waiting for the peer to go
+    bool writeShut = false;
     ClientStats stats;
 };
 
@@ -95,21 +113,31 @@ int FramePublisher::addClient(UniqueFd socket, Clock::time_point now)
     PeerCredentials peer;
     if (int ret = readPeerCredentials(socket.get(), &peer); ret < 0)
         return ret;
-    bool allowed =
-        peer.uid == ::geteuid() || peer.uid == 0 ||
-        std::ranges::find(options_.allowedUids, peer.uid) != options_.allowedUids.end() ||
-        std::ranges::find(options_.allowedGids, peer.gid) != options_.allowedGids.end();
-    if (!allowed) {
-        stats_.clientsRefused++;
-        return -EACCES;
-    }
     auto client = std::make_unique<Client>(nextClientId_++, std::move(socket), now);
     client->peer = peer;
     client->stats.id = client->id;
     client->stats.peer = peer;
     ClientId id = client->id;
     clients_.push_back(std::move(client));
+    if (!ConsumerAdmission::isAllowed(peer, options_.allowedUids, options_.allowedGids)) {
+        refuse(*clients_.back(), wire::ErrorCode::Refused,
+               ConsumerAdmission::peerRefusal(peer, options_.allowedUids, options_.allowedGids,
+                                              options_.settingNames),
+               now);
+        return -EACCES;
+    }
     return int(id);
+}
+
+void FramePublisher::refuse(Client &client, wire::ErrorCode code, const std::string &text,
+                            Clock::time_point now)
+{
+    stats_.clientsRefused++;
+    client.channel.queue(wire::MessageType::Error, wire::encodeError(code, text));
+    client.closingDeadline = now + options_.refusalLinger;
+    if (callbacks_.clientRefused)
+        callbacks_.clientRefused(client.stats, text);
+    flushClient(client, now);
 }
 
 std::vector<FramePublisher::PollItem> FramePublisher::pollItems() const
@@ -135,11 +163,20 @@ void FramePublisher::handleReadable(ClientId id, Clock::time_point now)
         return;
     std::vector<ReceivedMessage> messages;
     int ret = client->channel.receive(messages);
+    if (client->closingDeadline) {
+        // Refused: whatever it still says is read (an unread byte at close would reset the
+        // connection and could cost the consumer the reason) and ignored; its close ends it.
+        if (ret < 0)
+            disconnect(id, DisconnectReason::HungUp, "");
+        return;
+    }
     for (const ReceivedMessage &message : messages) {
         handleMessage(*client, message, now);
         client = findClient(id); // a message may have closed the connection
         if (!client)
             return;
+        if (client->closingDeadline)
+            return; // refused by this message: the rest is not heard
     }
     if (ret == -ECONNRESET)
         disconnect(id, DisconnectReason::HungUp, "");
@@ -164,6 +201,15 @@ void FramePublisher::handleHangup(ClientId id)
 void FramePublisher::flushClient(Client &client, Clock::time_point now)
 {
     int ret = client.channel.flush();
+    if (client.closingDeadline) {
+        if (ret == 0 && !client.writeShut) {
+            ::shutdown(client.channel.fd(), SHUT_WR); // the reason is out: EOF follows it
+            client.writeShut = true;
+        } else if (ret < 0 && ret != -EAGAIN) {
+            disconnect(client.id, DisconnectReason::HungUp, "");
+        }
+        return;
+    }
     if (ret == 0) {
         client.pendingSince.reset();
     } else if (ret == -EAGAIN) {
@@ -246,13 +292,10 @@ void FramePublisher::handleHello(Client &client, const ReceivedMessage &message,
         uint16_t version;
         std::memcpy(&version, message.payload.data(), sizeof(version));
         if (version != wire::kVersion) {
-            client.channel.queue(wire::MessageType::Error,
-                                 wire::encodeError(wire::ErrorCode::Version,
-                                                   "protocol version " + std::to_string(version) +
-                                                       " unsupported, producer speaks " +
-                                                       std::to_string(wire::kVersion)));
-            client.channel.flush();
-            disconnect(client.id, DisconnectReason::Refused, "unsupported protocol version");
+            refuse(client, wire::ErrorCode::Version,
+                   "protocol version " + std::to_string(version) +
+                       " unsupported, producer speaks " + std::to_string(wire::kVersion),
+                   now);
             return;
         }
     }
@@ -271,14 +314,16 @@ void FramePublisher::handleHello(Client &client, const ReceivedMessage &message,
         wanted = kLatestQuota;
     bool degraded = false;
     if (options_.poolCapacity > 0) {
-        int room = int(options_.poolCapacity) - int(options_.captureReserve) - int(quotaInUse());
+        int room = ConsumerAdmission::poolRoom(options_.poolCapacity, options_.captureReserve,
+                                               quotaInUse());
         if (room < 1) {
-            stats_.clientsRefused++;
-            client.channel.queue(wire::MessageType::Error,
-                                 wire::encodeError(wire::ErrorCode::PoolExhausted,
-                                                   "no pool buffers left for another consumer"));
-            client.channel.flush();
-            disconnect(client.id, DisconnectReason::Refused, "pool exhausted");
+            client.stats.name = wire::nameOf(hello.name);
+            unsigned consumers = unsigned(
+                std::ranges::count_if(clients_, [](const auto &other) { return other->admitted; }));
+            refuse(client, wire::ErrorCode::PoolExhausted,
+                   ConsumerAdmission::poolRefusal(options_.poolCapacity, options_.captureReserve,
+                                                  quotaInUse(), consumers, options_.settingNames),
+                   now);
             return;
         }
         if (unsigned(room) < wanted) {
@@ -394,6 +439,11 @@ void FramePublisher::handleTimeouts(Clock::time_point now)
 {
     std::vector<std::pair<ClientId, DisconnectReason>> expired;
     for (const auto &client : clients_) {
+        if (client->closingDeadline) {
+            if (*client->closingDeadline <= now)
+                expired.emplace_back(client->id, DisconnectReason::HungUp);
+            continue;
+        }
         if (!client->admitted && now - client->connectedAt > options_.helloTimeout) {
             expired.emplace_back(client->id, DisconnectReason::HelloTimeout);
             continue;
@@ -418,7 +468,9 @@ FramePublisher::Clock::time_point FramePublisher::nextDeadline() const
 {
     Clock::time_point next = Clock::time_point::max();
     for (const auto &client : clients_) {
-        if (!client->admitted)
+        if (client->closingDeadline)
+            next = std::min(next, *client->closingDeadline);
+        else if (!client->admitted)
             next = std::min(next, client->connectedAt + options_.helloTimeout);
         for (const Client::Lease &lease : client->leases)
             next = std::min(next, lease.deadline);
@@ -511,7 +563,7 @@ int FramePublisher::registerBuffer(const BufferLayout &layout)
     desc.height = layout.height;
     for (size_t i = 0; i < layout.memories.size(); ++i) {
         const BufferLayout::Memory &m = layout.memories[i];
-        UniqueFd copy(::fcntl(m.fd, F_DUPFD_CLOEXEC, 0));
+        UniqueFd copy = consumerCopy(m.fd, layout.memoryType);
         if (!copy)
             return -errno;
         buffer->fds.push_back(std::move(copy));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ConsumerAdmission.h"
 #include "MessageChannel.h"
 #include "Protocol.h"
 #include "UniqueFd.h"
@@ -112,9 +113,15 @@ public:
         std::chrono::milliseconds helloTimeout{2000};
         /// Queued-but-unsent bytes above which a client counts as not reading.
         size_t maxPendingBytes = 256 * 1024;
-        /// Peers allowed besides the producer's own uid and root.
+        /// Peers allowed besides the producer's own uid and root: by uid, or by primary or
+        /// supplementary group (ConsumerAdmission::isAllowed).
         std::vector<uid_t> allowedUids;
         std::vector<gid_t> allowedGids;
+        /// The settings a refusal names (ConsumerAdmission::peerRefusal, poolRefusal).
+        ConsumerAdmission::SettingNames settingNames;
+        /// How long a refused connection stays open after its Error message, so the consumer
+        /// reads the reason before it sees the connection close (closed sooner on its hang-up).
+        std::chrono::milliseconds refusalLinger{1000};
     };
 
     struct Callbacks {
@@ -126,6 +133,10 @@ public:
         std::function<void(const ClientStats &)> clientAdmitted;
         std::function<void(const ClientStats &, DisconnectReason, const std::string &detail)>
             clientGone;
+        /// A connection was refused (not allowed, unsupported version, or no room in the pool);
+        /// @p reason is the text the consumer was sent. ClientStats has its peer and, once it
+        /// said hello, its name.
+        std::function<void(const ClientStats &, const std::string &reason)> clientRefused;
     };
 
     struct PollItem {
@@ -143,8 +154,9 @@ public:
     const Options &options() const { return options_; }
     void setPoolCapacity(unsigned capacity) { options_.poolCapacity = capacity; }
 
-    /// Takes an accepted connection. Checks SO_PEERCRED; returns the client id or -errno
-    /// (-EACCES when the peer is not allowed; the socket is closed then).
+    /// Takes an accepted connection. Checks SO_PEERCRED; returns the client id or -errno.
+    /// -EACCES: the peer is not allowed; it is sent the reason, and the connection stays among
+    /// pollItems() until the peer hangs up or Options::refusalLinger passes.
     int addClient(UniqueFd socket, Clock::time_point now);
 
     void handleReadable(ClientId client, Clock::time_point now);
@@ -168,7 +180,8 @@ public:
     const std::string &caps() const { return caps_; }
     uint32_t generation() const { return generation_; }
 
-    /// Registers a shareable buffer (its fds are duplicated). Returns the id or -errno.
+    /// Registers a shareable buffer: its fds are duplicated (memfds reopened read-only, as
+    /// consumers receive them). Returns the id or -errno.
     int registerBuffer(const BufferLayout &layout);
     /// Forgets a buffer: clients that had it get UnregisterBuffer. Leases on it stay valid.
     void unregisterBuffer(BufferId id);
@@ -205,6 +218,10 @@ private:
     void handleHello(Client &client, const ReceivedMessage &message, Clock::time_point now);
     void replayGop(Client &client, Clock::time_point now);
     void clearGopCache();
+    /// Sends @p text as an Error, half-closes, and keeps the connection until the peer hangs up
+    /// or the linger passes, so the reason is read rather than lost to a reset.
+    void refuse(Client &client, wire::ErrorCode code, const std::string &text,
+                Clock::time_point now);
     void handleRelease(Client &client, const ReceivedMessage &message);
     bool sendFrame(Client &client, Buffer &buffer, BufferId id, const wire::Frame &frame);
     bool wantsFrame(Client &client, const FrameInfo &info);

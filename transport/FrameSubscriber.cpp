@@ -90,6 +90,7 @@ int FrameSubscriber::handleMessage(ReceivedMessage &message, std::vector<Subscri
         wire::ErrorMessage error;
         if (message.decode(error) < 0)
             return -EBADMSG;
+        lastError_ = error;
         events.push_back({SubscriberEvent::ProducerError{std::move(error)}});
         return -ECONNRESET;
     }
@@ -101,6 +102,7 @@ int FrameSubscriber::handleMessage(ReceivedMessage &message, std::vector<Subscri
         if (welcome_.version != wire::kVersion)
             return -EPROTONOSUPPORT;
         state_ = State::Streaming;
+        lastError_.reset();
         events.push_back({SubscriberEvent::Welcomed{welcome_}});
         return 0;
     }

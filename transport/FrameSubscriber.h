@@ -5,6 +5,7 @@
 #include "UniqueFd.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -74,6 +75,10 @@ public:
     bool wantsWrite() const { return channel_ && channel_->hasPending(); }
     const wire::Welcome &welcome() const { return welcome_; }
     uint32_t generation() const { return generation_; }
+    /// The reason the producer gave the last time it closed this subscriber's connection (a
+    /// refusal: not allowed, pool full, version; or an eviction), until the next Welcome.
+    /// It is also reported as a ProducerError event.
+    const std::optional<wire::ErrorMessage> &lastProducerError() const { return lastError_; }
 
     /// Reads and validates what arrived. Returns 0, or -errno when the connection is lost or
     /// the producer broke the protocol (then the subscriber is Disconnected): -EBADMSG for a
@@ -96,6 +101,7 @@ private:
     wire::Welcome welcome_{};
     uint32_t generation_ = 0;
     std::unordered_map<uint32_t, uint32_t> known_; // registered bufferId -> generation
+    std::optional<wire::ErrorMessage> lastError_;
 };
 
 } // namespace zerotee

@@ -108,6 +108,20 @@ int readPeerCredentials(int socketFd, PeerCredentials *out)
     out->pid = cred.pid;
     out->uid = cred.uid;
     out->gid = cred.gid;
+    // Supplementary groups, so that allowing a group admits its members whatever their primary
+    // group; ERANGE says how much room the list needs.
+    out->groups.assign(32, 0);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        socklen_t bytes = socklen_t(out->groups.size() * sizeof(gid_t));
+        if (::getsockopt(socketFd, SOL_SOCKET, SO_PEERGROUPS, out->groups.data(), &bytes) == 0) {
+            out->groups.resize(bytes / sizeof(gid_t));
+            return 0;
+        }
+        if (errno != ERANGE)
+            break;
+        out->groups.assign(bytes / sizeof(gid_t) + 1, 0);
+    }
+    out->groups.clear(); // not a socket with a peer's groups (e.g. a socketpair's peer)
     return 0;
 }
 

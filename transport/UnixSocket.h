@@ -4,6 +4,7 @@
 
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace zerotee {
 
@@ -12,6 +13,7 @@ struct PeerCredentials {
     pid_t pid = 0;
     uid_t uid = 0;
     gid_t gid = 0;
+    std::vector<gid_t> groups; // supplementary groups at connect time (SO_PEERGROUPS)
 };
 
 /// Creates a listening, non-blocking, CLOEXEC AF_UNIX stream socket at @p path with mode 0660.
@@ -25,7 +27,7 @@ UniqueFd connectUnixSocket(const std::string &path, int *error);
 /// Accepts one connection as a non-blocking, CLOEXEC socket; invalid with errno set when none.
 UniqueFd acceptConnection(int listenFd);
 
-/// Reads SO_PEERCRED. Returns 0 or -errno.
+/// Reads SO_PEERCRED and SO_PEERGROUPS. Returns 0 or -errno.
 int readPeerCredentials(int socketFd, PeerCredentials *out);
 
 /// Creates @p path (and parents) as a private runtime directory (mode 0700) if it is missing.

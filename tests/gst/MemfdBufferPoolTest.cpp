@@ -51,7 +51,7 @@ protected:
 
 TEST_F(MemfdBufferPoolTest, VideoBuffersAreSealedMemfdsWithVideoMeta)
 {
-    ASSERT_TRUE(zerotee_memfd_buffer_pool_configure(pool_, caps_, 0, 2));
+    ASSERT_TRUE(zerotee_memfd_buffer_pool_configure(pool_, caps_, 0, 2, 2));
     ASSERT_TRUE(gst_buffer_pool_set_active(pool_, TRUE));
     GstBuffer *buffer = acquire();
     ASSERT_TRUE(buffer);
@@ -125,7 +125,7 @@ TEST_F(MemfdBufferPoolTest, AlignmentIsHonoured)
 
 TEST_F(MemfdBufferPoolTest, SlabsForNonVideoData)
 {
-    ASSERT_TRUE(zerotee_memfd_buffer_pool_configure(pool_, nullptr, 4096, 2));
+    ASSERT_TRUE(zerotee_memfd_buffer_pool_configure(pool_, nullptr, 4096, 2, 2));
     ASSERT_TRUE(gst_buffer_pool_set_active(pool_, TRUE));
     GstBuffer *buffer = acquire();
     EXPECT_EQ(gst_buffer_get_size(buffer), 4096u);
@@ -140,7 +140,7 @@ TEST_F(MemfdBufferPoolTest, SlabsForNonVideoData)
 
 TEST_F(MemfdBufferPoolTest, IdentityIsStableAcrossPoolReuse)
 {
-    ASSERT_TRUE(zerotee_memfd_buffer_pool_configure(pool_, caps_, 0, 1));
+    ASSERT_TRUE(zerotee_memfd_buffer_pool_configure(pool_, caps_, 0, 1, 1));
     ASSERT_TRUE(gst_buffer_pool_set_active(pool_, TRUE));
     zerotee::BufferLayout layout;
     zerotee::MemoryIdentity first, second;
@@ -156,7 +156,7 @@ TEST_F(MemfdBufferPoolTest, IdentityIsStableAcrossPoolReuse)
 
 TEST_F(MemfdBufferPoolTest, ImportedBufferSharesReadOnlyMemoryAndReportsRelease)
 {
-    ASSERT_TRUE(zerotee_memfd_buffer_pool_configure(pool_, caps_, 0, 1));
+    ASSERT_TRUE(zerotee_memfd_buffer_pool_configure(pool_, caps_, 0, 1, 1));
     ASSERT_TRUE(gst_buffer_pool_set_active(pool_, TRUE));
     GstBuffer *buffer = acquire();
     GstMapInfo map;

@@ -9,13 +9,17 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <map>
 #include <mutex>
 #include <poll.h>
 #include <set>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -323,6 +327,66 @@ TEST(FramePublisher, AdmissionDegradesThenRefuses)
     EXPECT_EQ(refused.subscriber->state(), FrameSubscriber::State::Disconnected);
     EXPECT_EQ(bench.publisher.stats().clientsRefused, 1u);
     EXPECT_EQ(bench.publisher.stats().clients, 3u);
+    // It was told why, with the numbers and the setting to change.
+    ASSERT_TRUE(refused.subscriber->lastProducerError().has_value());
+    EXPECT_EQ(refused.subscriber->lastProducerError()->code, wire::ErrorCode::PoolExhausted);
+    EXPECT_EQ(refused.subscriber->lastProducerError()->text,
+              "pool full: 9 buffers, 4 kept for the capture, 5 promised to 3 consumers; to admit "
+              "more, raise the producer's pool-size (or max-pool-mib for a pool it grows)");
+    // Once it hung up, the producer let go of the refused connection.
+    bench.pump();
+    EXPECT_EQ(bench.publisher.pollItems().size(), 3u);
+}
+
+TEST(FramePublisher, RefusalWaitsForThePeerToReadIt)
+{
+    // The producer half-closes after the Error and keeps the socket until the peer hangs up or
+    // the linger passes: the peer reads the reason, then end-of-file, never a reset.
+    FramePublisher publisher(
+        {.poolCapacity = 4, .captureReserve = 4, .refusalLinger = std::chrono::milliseconds(200)},
+        {});
+    auto [mine, theirs] = socketPair();
+    wire::Hello hello{};
+    hello.version = wire::kVersion;
+    hello.role = uint8_t(wire::Role::Consumer);
+    MessageChannel peer(std::move(theirs));
+    ASSERT_EQ(peer.queue(hello), 0);
+    // More than the hello: unread bytes at close would reset the connection.
+    ASSERT_EQ(peer.queue(wire::Goodbye{0, 0}), 0);
+    ASSERT_EQ(peer.flush(), 0);
+    int id = publisher.addClient(std::move(mine), Clock::now());
+    ASSERT_GT(id, 0);
+    publisher.handleReadable(FramePublisher::ClientId(id), Clock::now());
+    ASSERT_EQ(publisher.pollItems().size(), 1u) << "kept until the peer reads the reason";
+    std::vector<ReceivedMessage> messages;
+    EXPECT_EQ(peer.receive(messages), 0);
+    ASSERT_EQ(messages.size(), 1u);
+    char byte;
+    EXPECT_EQ(::recv(peer.fd(), &byte, 1, MSG_DONTWAIT), 0) << "end-of-file after the Error";
+    wire::ErrorMessage error;
+    ASSERT_EQ(messages[0].decode(error), 0);
+    EXPECT_EQ(error.code, wire::ErrorCode::PoolExhausted);
+    EXPECT_EQ(publisher.stats().clientsRefused, 1u);
+    // A peer that never hangs up is let go after the linger.
+    publisher.handleTimeouts(Clock::now() + std::chrono::milliseconds(250));
+    EXPECT_TRUE(publisher.pollItems().empty());
+}
+
+TEST(FramePublisher, ConsumersReceiveMemfdsReadOnly)
+{
+    Bench bench;
+    auto &consumer = bench.connect({.name = "reader"});
+    bench.publisher.publish(bench.ids[0], FrameInfo{.payloadSize = 4096}, Clock::now());
+    bench.pump();
+    ASSERT_EQ(consumer.buffers.count(bench.ids[0]), 1u);
+    int fd = consumer.buffers[bench.ids[0]].fds[0].get();
+    EXPECT_EQ(::fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+    void *writable = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    EXPECT_EQ(writable, MAP_FAILED) << "a consumer cannot map the producer's frame writable";
+    if (writable != MAP_FAILED)
+        ::munmap(writable, 4096);
+    EXPECT_EQ(::write(fd, "x", 1), -1);
+    EXPECT_EQ(firstByte(fd), 0) << "it still reads the frame";
 }
 
 TEST(FramePublisher, MalformedInputClosesOnlyThatConnection)
@@ -598,8 +662,43 @@ std::vector<uint64_t> cameraSequencesIn(const std::string &output)
 
 // Child role: a consumer that connects (and reconnects), reads each frame's first byte through
 // its own mapping of the fd, releases it, and prints "frame CAMSEQ" lines.
+// Child role: as nobody, connects once and prints what the producer says: "welcomed", or
+// "error CODE TEXT" and "then closed" once the connection ends.
+int runAsNobody(const std::string &path)
+{
+    if (::setgroups(0, nullptr) < 0 || ::setgid(65534) < 0 || ::setuid(65534) < 0)
+        return 3;
+    FrameSubscriber subscriber({.name = "nobody"});
+    if (int ret = subscriber.connect(path); ret < 0) {
+        std::printf("connect %s\n", std::strerror(-ret));
+        return 0;
+    }
+    for (auto start = Clock::now(); Clock::now() - start < 3s;) {
+        pollfd pfd{subscriber.fd(), POLLIN, 0};
+        ::poll(&pfd, 1, 100);
+        std::vector<SubscriberEvent> events;
+        int ret = subscriber.handleReadable(events);
+        for (auto &e : events) {
+            if (std::holds_alternative<SubscriberEvent::Welcomed>(e.value)) {
+                std::printf("welcomed\n");
+                return 0;
+            }
+            if (auto *error = std::get_if<SubscriberEvent::ProducerError>(&e.value))
+                std::printf("error %u %s\n", unsigned(error->error.code),
+                            error->error.text.c_str());
+        }
+        if (ret < 0) {
+            std::printf("then closed\n");
+            return 0;
+        }
+    }
+    return 0;
+}
+
 int runChildRole(const std::string &role, int argc, char **argv)
 {
+    if (role == "as-nobody" && argc == 1)
+        return runAsNobody(argv[0]);
     if (role != "consume" || argc != 2)
         return 2;
     std::string path = argv[0];
@@ -711,4 +810,31 @@ TEST_P(FramePublisherProcesses, StoppedConsumerIsEvictedOthersKeepFullRateAndItR
     }
     for (const ClientStats &c : producer.clients())
         EXPECT_EQ(c.droppedSocket, 0u);
+}
+
+TEST(FramePublisher, PeerOfAnotherUidIsToldItsUidAndWhatAdmitsIt)
+{
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root to run a consumer as nobody";
+    TempDir dir;
+    ::chmod(dir.path().c_str(), 0711);
+    for (bool allowed : {false, true}) {
+        FramePublisher::Options options{.poolCapacity = 16};
+        if (allowed)
+            options.allowedUids = {65534};
+        LiveProducer producer(dir.file("bus.sock"), options, false);
+        ::chmod(dir.file("bus.sock").c_str(), 0666);
+        ChildProcess nobody("as-nobody", {dir.file("bus.sock")});
+        EXPECT_EQ(nobody.wait(5s), 0);
+        std::string out = nobody.output();
+        if (allowed) {
+            EXPECT_NE(out.find("welcomed"), std::string::npos) << out;
+        } else {
+            EXPECT_NE(out.find("error 3 uid 65534 ("), std::string::npos) << out;
+            EXPECT_NE(out.find("may not use this bus; to admit it, name "), std::string::npos)
+                << out;
+            EXPECT_NE(out.find("then closed"), std::string::npos) << out;
+            EXPECT_EQ(producer.stats().clientsRefused, 1u);
+        }
+    }
 }
