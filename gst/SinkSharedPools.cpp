@@ -47,8 +47,7 @@ unsigned SinkSharedPools::capacityOf(GstBuffer *shared, const Limits &limits, bo
         // configured maximum. 0 (no bound) leaves pool-size.
         GstStructure *config = gst_buffer_pool_get_config(origin);
         guint minBuffers = 0, maxBuffers = 0;
-        if (gst_buffer_pool_config_get_params(config, nullptr, nullptr, &minBuffers,
-                                              &maxBuffers) &&
+        if (gst_buffer_pool_config_get_params(config, nullptr, nullptr, &minBuffers, &maxBuffers) &&
             maxBuffers > 0)
             capacity = maxBuffers;
         gst_structure_free(config);

@@ -526,8 +526,9 @@ static gboolean zerotee_sink_start(GstBaseSink *basesink)
                     ("Cannot open %s to the allowed users and groups", s.socketPath.c_str()),
                     ("mode %o: %s", access.mode, g_strerror(-ret)));
         }
-        options.settingNames.pool = "zeroteesink pool-size (upstream's fixed pool) or "
-                                    "max-pool-mib (the sink's own pool)";
+        options.settingNames.pool =
+            "zeroteesink max-pool-mib (the sink's own pool) or pool-size (an upstream pool "
+            "of no stated size)";
         options.settingNames.access = "zeroteesink allow-users or allow-groups";
         // Until a frame shows whose pool it is, the pool is taken as fixed at pool-size.
         options.poolCapacity = s.poolSize;

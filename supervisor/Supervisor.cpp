@@ -30,8 +30,8 @@ FramePublisher::Options publisherOptions(const CameraConfig &camera)
     QString ignored; // validateConfig() resolved them already
     resolveAllowed(camera, &options.allowedUids, &options.allowedGids, &ignored);
     const std::string where = " of [[camera]] " + camera.name.toStdString();
-    options.settingNames.pool =
-        "pool_size (a fixed camera pool) or max_pool_mib (the bus's own pool)" + where;
+    // A camera's own buffers (status source_pool) are as many as its driver gives: no key.
+    options.settingNames.pool = "max_pool_mib (the bus's own pool) or pool_size" + where;
     options.settingNames.access = "allow_users or allow_groups" + where;
     return options;
 }

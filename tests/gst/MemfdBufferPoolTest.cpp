@@ -4,6 +4,7 @@
 #include "MemfdBufferPool.h"
 #include "BufferSharing.h"
 #include "PipelineTestSupport.h"
+#include "SinkSharedPools.h"
 
 #include <gst/allocators/allocators.h>
 #include <gst/video/video.h>
@@ -213,6 +214,54 @@ TEST_F(MemfdBufferPoolTest, ImportedBufferSharesReadOnlyMemoryAndReportsRelease)
     gst_buffer_unref(copy);
     EXPECT_EQ(released, 1);
     gst_buffer_unref(buffer);
+}
+
+// Consumers are admitted against the buffers the pool a frame came from can hold: the sink's
+// own pool up to its bound, an upstream pool (a camera's) up to its configured maximum whatever
+// pool-size says, pool-size when that pool states no maximum or there is no pool.
+TEST_F(MemfdBufferPoolTest, SinkPoolCapacityFollowsTheFramesPool)
+{
+    const zerotee::SinkSharedPools::Limits limits{16, 256};
+    EXPECT_EQ(zerotee::SinkSharedPools::ownCapacity(limits, info_.size), 256u); // 115 KiB frames
+    EXPECT_EQ(zerotee::SinkSharedPools::ownCapacity({16, 0}, info_.size), 16u);
+    EXPECT_EQ(zerotee::SinkSharedPools::ownCapacity({16, 256}, 3110400), 86u); // 1080p NV12
+
+    zerotee::SinkSharedPools pools;
+    bool changed = false;
+    guint ownMax = 0;
+    GstBufferPool *own = zerotee::SinkSharedPools::proposal(caps_, info_, {16, 4}, &ownMax);
+    ASSERT_TRUE(own);
+    EXPECT_EQ(ownMax, 36u); // 4 MiB of 115,200-byte frames
+    ASSERT_TRUE(gst_buffer_pool_set_active(own, TRUE));
+    GstBuffer *ownBuffer = nullptr;
+    ASSERT_EQ(gst_buffer_pool_acquire_buffer(own, &ownBuffer, nullptr), GST_FLOW_OK);
+    EXPECT_EQ(pools.capacityOf(ownBuffer, limits, &changed), 36u);
+    EXPECT_TRUE(changed);
+    EXPECT_EQ(pools.capacityOf(ownBuffer, limits, &changed), 36u);
+    EXPECT_FALSE(changed);
+
+    for (guint upstreamMax : {6u, 0u}) {
+        GstBufferPool *upstream = gst_buffer_pool_new();
+        GstStructure *config = gst_buffer_pool_get_config(upstream);
+        gst_buffer_pool_config_set_params(config, nullptr, 4096, 4, upstreamMax);
+        ASSERT_TRUE(gst_buffer_pool_set_config(upstream, config));
+        ASSERT_TRUE(gst_buffer_pool_set_active(upstream, TRUE));
+        GstBuffer *buffer = nullptr;
+        ASSERT_EQ(gst_buffer_pool_acquire_buffer(upstream, &buffer, nullptr), GST_FLOW_OK);
+        EXPECT_EQ(pools.capacityOf(buffer, limits, &changed), upstreamMax ? upstreamMax : 16u);
+        EXPECT_TRUE(changed);
+        gst_buffer_unref(buffer);
+        gst_buffer_pool_set_active(upstream, FALSE);
+        pools.reset(); // drops its reference to the pool, as the sink does when it stops
+        gst_object_unref(upstream);
+    }
+    GstBuffer *loose = gst_buffer_new_allocate(nullptr, 4096, nullptr);
+    EXPECT_EQ(pools.capacityOf(loose, limits, &changed), 16u);
+    gst_buffer_unref(loose);
+
+    gst_buffer_unref(ownBuffer);
+    gst_buffer_pool_set_active(own, FALSE);
+    gst_object_unref(own);
 }
 
 TEST(BufferSharing, DrmFourccs)
