@@ -30,13 +30,17 @@ GstBufferPool *SinkSharedPools::proposal(GstCaps *caps, const GstVideoInfo &info
     return pool;
 }
 
-unsigned SinkSharedPools::capacityOf(GstBuffer *shared, const Limits &limits, bool *changed)
+unsigned SinkSharedPools::capacityOf(GstBuffer *shared, const Limits &limits, bool *changed,
+                                     bool *sourcesOwn)
 {
     GstBufferPool *origin = shared->pool;
     *changed = origin != lastPool_ || lastCapacity_ == 0;
-    if (!*changed)
+    if (!*changed) {
+        *sourcesOwn = lastSourcesOwn_;
         return lastCapacity_;
+    }
     unsigned capacity = limits.poolSize;
+    bool upstreamBound = false;
     if (origin && ZEROTEE_IS_MEMFD_BUFFER_POOL(origin)) {
         capacity = zerotee_memfd_buffer_pool_max_buffers(origin);
         if (capacity == 0)
@@ -48,12 +52,16 @@ unsigned SinkSharedPools::capacityOf(GstBuffer *shared, const Limits &limits, bo
         GstStructure *config = gst_buffer_pool_get_config(origin);
         guint minBuffers = 0, maxBuffers = 0;
         if (gst_buffer_pool_config_get_params(config, nullptr, nullptr, &minBuffers, &maxBuffers) &&
-            maxBuffers > 0)
+            maxBuffers > 0) {
             capacity = maxBuffers;
+            upstreamBound = true;
+        }
         gst_structure_free(config);
     }
     gst_object_replace(reinterpret_cast<GstObject **>(&lastPool_), GST_OBJECT_CAST(origin));
     lastCapacity_ = capacity;
+    lastSourcesOwn_ = upstreamBound;
+    *sourcesOwn = upstreamBound;
     return capacity;
 }
 
@@ -122,6 +130,7 @@ void SinkSharedPools::reset()
     dropCopyPool();
     gst_clear_object(&lastPool_);
     lastCapacity_ = 0;
+    lastSourcesOwn_ = false;
 }
 
 } // namespace zerotee

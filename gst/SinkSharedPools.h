@@ -45,7 +45,8 @@ public:
     /// bound for the sink's own pool, the configured maximum of an upstream pool (a camera's),
     /// @p limits.poolSize when it states none or the buffer has no pool. @p changed is set when
     /// this differs from the pool of the previous frame.
-    unsigned capacityOf(GstBuffer *shared, const Limits &limits, bool *changed);
+    /// @p sourcesOwn is set for an upstream pool that states its bound (a camera's buffers).
+    unsigned capacityOf(GstBuffer *shared, const Limits &limits, bool *changed, bool *sourcesOwn);
 
     /// Copies @p buffer into the copy pool (created on first use, for raw video when @p video
     /// is set, else as slabs for encoded data). Never waits: no free buffer is NoBuffer.
@@ -61,6 +62,7 @@ private:
     guint copySlab_ = 0;                // slab size, for non-video caps
     GstBufferPool *lastPool_ = nullptr; // the pool the last frame came from (or none) ...
     unsigned lastCapacity_ = 0;         // ... and its capacity
+    bool lastSourcesOwn_ = false;       // ... and whether it is an upstream pool's own bound
 };
 
 } // namespace zerotee

@@ -792,10 +792,11 @@ static const char *zerotee_sink_memory_kind(GstBuffer *shared, bool copied)
 }
 
 // How many buffers the pool behind @p shared has for consumers and the capture together.
-static unsigned zerotee_sink_pool_capacity(ZeroteeSink *self, GstBuffer *shared)
+static unsigned zerotee_sink_pool_capacity(ZeroteeSink *self, GstBuffer *shared, bool *sourcesOwn)
 {
     bool changed = false;
-    unsigned capacity = self->priv->pools.capacityOf(shared, zerotee_sink_limits(self), &changed);
+    unsigned capacity =
+        self->priv->pools.capacityOf(shared, zerotee_sink_limits(self), &changed, sourcesOwn);
     if (changed)
         GST_INFO_OBJECT(self, "frames come from %s pool: %u buffers for the capture and consumers",
                         shared->pool && ZEROTEE_IS_MEMFD_BUFFER_POOL(shared->pool)
@@ -857,7 +858,8 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
 
     // Registrations that are not used for this long are dropped, so that upstream that wraps a
     // new fd per frame does not pin memory forever.
-    const unsigned capacity = zerotee_sink_pool_capacity(self, shared);
+    bool sourcesOwn = false;
+    const unsigned capacity = zerotee_sink_pool_capacity(self, shared, &sourcesOwn);
     size_t maxRegistrations = MAX(2 * capacity, 32u);
 
     std::vector<GstBuffer *> unrefs;
@@ -868,8 +870,9 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
         // Take releases that already arrived (non-blocking reads), so a late-scheduled I/O
         // thread does not make every consumer look full at once.
         publisher.readPending(FramePublisher::Clock::now());
-        if (publisher.options().poolCapacity != capacity)
-            publisher.setPoolCapacity(capacity);
+        if (publisher.options().poolCapacity != capacity ||
+            publisher.options().poolIsSourcesOwn != sourcesOwn)
+            publisher.setPoolCapacity(capacity, sourcesOwn);
         uint64_t bytes = zerotee::layoutCapacity(layout);
         auto it = rt->registrations.find(identity);
         if (it != rt->registrations.end() && it->second.capacity < bytes) {

@@ -141,12 +141,12 @@ void BusServer::noteRefusal(const ClientStats &client, const QString &reason)
         {QStringLiteral("first"), refusal.first.toString(Qt::ISODateWithMs)},
         {QStringLiteral("last"), refusal.last.toString(Qt::ISODateWithMs)},
     };
+    if (refusal.signalled.isValid() && refusal.signalled.secsTo(now) < kRefusalRepeatSecs)
+        return; // a consumer retrying: counted above, logged and signalled once a minute
+    refusal.signalled = now;
     qCWarning(lcBus).noquote() << stream_ << "refused consumer"
                                << (name.isEmpty() ? QStringLiteral("?") : name) << "pid"
                                << client.peer.pid << "uid" << client.peer.uid << ":" << reason;
-    if (refusal.signalled.isValid() && refusal.signalled.secsTo(now) < kRefusalRepeatSecs)
-        return;
-    refusal.signalled = now;
     QString who = name.isEmpty() ? QStringLiteral("a consumer") : QStringLiteral("'%1'").arg(name);
     emit consumerRefused(QStringLiteral("refused %1 (pid %2, uid %3): %4")
                              .arg(who)

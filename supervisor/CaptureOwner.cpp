@@ -362,7 +362,7 @@ void CaptureOwner::adoptSourcePool()
     // here) grows within max_pool_mib, which only the sink knows.
     if (sourcePool_.found) {
         std::lock_guard lock(publisher_.mutex());
-        publisher_.publisher().setPoolCapacity(sourcePool_.maxBuffers);
+        publisher_.publisher().setPoolCapacity(sourcePool_.maxBuffers, true);
     }
     if (sourcePool_.found)
         qCInfo(lcCapture).noquote()

@@ -68,12 +68,17 @@ int ConsumerAdmission::poolRoom(unsigned capacity, unsigned reserve, unsigned in
 }
 
 std::string ConsumerAdmission::poolRefusal(unsigned capacity, unsigned reserve, unsigned inUse,
-                                           unsigned consumers, const SettingNames &names)
+                                           unsigned consumers, const SettingNames &names,
+                                           bool sourcesOwn)
 {
-    return "pool full: " + std::to_string(capacity) + " buffers, " + std::to_string(reserve) +
-           " kept for the capture, " + std::to_string(inUse) + " promised to " +
-           std::to_string(consumers) + " consumer" + (consumers == 1 ? "" : "s") +
-           "; to admit more, raise " + names.pool;
+    std::string text = "pool full: " + std::to_string(capacity) + " buffers, " +
+                       std::to_string(reserve) + " kept for the capture, " + std::to_string(inUse) +
+                       " promised to " + std::to_string(consumers) + " consumer" +
+                       (consumers == 1 ? "" : "s");
+    if (sourcesOwn)
+        return text + "; they are the source's own buffers (as many as its driver gives): "
+                      "consumers with smaller quotas (quota=1, policy=latest) leave room";
+    return text + "; to admit more, raise " + names.pool;
 }
 
 ConsumerAdmission::FileAccess ConsumerAdmission::socketAccess(std::span<const uid_t> uids,

@@ -38,10 +38,13 @@ public:
     /// @p reserve kept for the capture and @p inUse promised to admitted consumers.
     static int poolRoom(unsigned capacity, unsigned reserve, unsigned inUse);
 
-    /// "pool full: 16 buffers, 4 kept for the capture, 12 promised to 4 consumers (quota 3
-    /// each); raise ..." for a consumer that needs at least one buffer.
+    /// "pool full: 16 buffers, 4 kept for the capture, 12 promised to 4 consumers; to admit
+    /// more, raise <names.pool>" for a consumer that needs at least one buffer. A pool that is
+    /// the source's own (@p sourcesOwn: a camera's buffers, as many as its driver gives) has no
+    /// setting of ours to raise: the text says so, and that smaller quotas leave room.
     static std::string poolRefusal(unsigned capacity, unsigned reserve, unsigned inUse,
-                                   unsigned consumers, const SettingNames &names);
+                                   unsigned consumers, const SettingNames &names,
+                                   bool sourcesOwn = false);
 
     /// Owner group and mode that let the allowed peers reach a socket (or the directory that
     /// holds it) and no one else more than needed: nobody allowed → private (0660 socket,

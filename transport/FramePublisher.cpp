@@ -322,7 +322,8 @@ void FramePublisher::handleHello(Client &client, const ReceivedMessage &message,
                 std::ranges::count_if(clients_, [](const auto &other) { return other->admitted; }));
             refuse(client, wire::ErrorCode::PoolExhausted,
                    ConsumerAdmission::poolRefusal(options_.poolCapacity, options_.captureReserve,
-                                                  quotaInUse(), consumers, options_.settingNames),
+                                                  quotaInUse(), consumers, options_.settingNames,
+                                                  options_.poolIsSourcesOwn),
                    now);
             return;
         }

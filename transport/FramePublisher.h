@@ -105,6 +105,9 @@ public:
     struct Options {
         /// Buffers the producer's pool can have in flight; 0 = unlimited.
         unsigned poolCapacity = 32;
+        /// The pool is the source's own (a camera's buffers): no setting of the producer's
+        /// enlarges it, and a pool refusal says so.
+        bool poolIsSourcesOwn = false;
         /// Buffers the capture itself needs (queue depth) that consumers must never take.
         unsigned captureReserve = 4;
         unsigned defaultQuota = 2;
@@ -152,7 +155,11 @@ public:
     FramePublisher &operator=(const FramePublisher &) = delete;
 
     const Options &options() const { return options_; }
-    void setPoolCapacity(unsigned capacity) { options_.poolCapacity = capacity; }
+    void setPoolCapacity(unsigned capacity, bool sourcesOwn = false)
+    {
+        options_.poolCapacity = capacity;
+        options_.poolIsSourcesOwn = sourcesOwn;
+    }
 
     /// Takes an accepted connection. Checks SO_PEERCRED; returns the client id or -errno.
     /// -EACCES: the peer is not allowed; it is sent the reason, and the connection stays among

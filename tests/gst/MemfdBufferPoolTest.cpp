@@ -227,7 +227,7 @@ TEST_F(MemfdBufferPoolTest, SinkPoolCapacityFollowsTheFramesPool)
     EXPECT_EQ(zerotee::SinkSharedPools::ownCapacity({16, 256}, 3110400), 86u); // 1080p NV12
 
     zerotee::SinkSharedPools pools;
-    bool changed = false;
+    bool changed = false, sourcesOwn = true;
     guint ownMax = 0;
     GstBufferPool *own = zerotee::SinkSharedPools::proposal(caps_, info_, {16, 4}, &ownMax);
     ASSERT_TRUE(own);
@@ -235,9 +235,10 @@ TEST_F(MemfdBufferPoolTest, SinkPoolCapacityFollowsTheFramesPool)
     ASSERT_TRUE(gst_buffer_pool_set_active(own, TRUE));
     GstBuffer *ownBuffer = nullptr;
     ASSERT_EQ(gst_buffer_pool_acquire_buffer(own, &ownBuffer, nullptr), GST_FLOW_OK);
-    EXPECT_EQ(pools.capacityOf(ownBuffer, limits, &changed), 36u);
+    EXPECT_EQ(pools.capacityOf(ownBuffer, limits, &changed, &sourcesOwn), 36u);
     EXPECT_TRUE(changed);
-    EXPECT_EQ(pools.capacityOf(ownBuffer, limits, &changed), 36u);
+    EXPECT_FALSE(sourcesOwn);
+    EXPECT_EQ(pools.capacityOf(ownBuffer, limits, &changed, &sourcesOwn), 36u);
     EXPECT_FALSE(changed);
 
     for (guint upstreamMax : {6u, 0u}) {
@@ -248,15 +249,17 @@ TEST_F(MemfdBufferPoolTest, SinkPoolCapacityFollowsTheFramesPool)
         ASSERT_TRUE(gst_buffer_pool_set_active(upstream, TRUE));
         GstBuffer *buffer = nullptr;
         ASSERT_EQ(gst_buffer_pool_acquire_buffer(upstream, &buffer, nullptr), GST_FLOW_OK);
-        EXPECT_EQ(pools.capacityOf(buffer, limits, &changed), upstreamMax ? upstreamMax : 16u);
+        EXPECT_EQ(pools.capacityOf(buffer, limits, &changed, &sourcesOwn),
+                  upstreamMax ? upstreamMax : 16u);
         EXPECT_TRUE(changed);
+        EXPECT_EQ(sourcesOwn, upstreamMax != 0);
         gst_buffer_unref(buffer);
         gst_buffer_pool_set_active(upstream, FALSE);
         pools.reset(); // drops its reference to the pool, as the sink does when it stops
         gst_object_unref(upstream);
     }
     GstBuffer *loose = gst_buffer_new_allocate(nullptr, 4096, nullptr);
-    EXPECT_EQ(pools.capacityOf(loose, limits, &changed), 16u);
+    EXPECT_EQ(pools.capacityOf(loose, limits, &changed, &sourcesOwn), 16u);
     gst_buffer_unref(loose);
 
     gst_buffer_unref(ownBuffer);

@@ -70,6 +70,10 @@ TEST(ConsumerAdmission, RefusalsNameTheNumbersAndTheSetting)
     EXPECT_EQ(ConsumerAdmission::poolRefusal(16, 4, 12, 4, names),
               "pool full: 16 buffers, 4 kept for the capture, 12 promised to 4 consumers; to "
               "admit more, raise POOL-SETTING");
+    EXPECT_EQ(ConsumerAdmission::poolRefusal(5, 4, 1, 1, names, true),
+              "pool full: 5 buffers, 4 kept for the capture, 1 promised to 1 consumer; they are "
+              "the source's own buffers (as many as its driver gives): consumers with smaller "
+              "quotas (quota=1, policy=latest) leave room");
     const std::vector<uid_t> uids{4242};
     const std::vector<gid_t> gids;
     std::string text =
