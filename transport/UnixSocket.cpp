@@ -1,5 +1,6 @@
 #include "UnixSocket.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -38,15 +39,9 @@ bool isLive(const sockaddr_un &addr)
            errno == EAGAIN;
 }
 
-} // namespace
-
-UniqueFd listenUnixSocket(const std::string &path, int *error)
+// Binds @p path itself: between bind() and listen() a connect() to it is refused.
+UniqueFd listenDirectly(const std::string &path, const sockaddr_un &addr, int *error)
 {
-    sockaddr_un addr;
-    if (int ret = fillAddress(path, &addr); ret < 0) {
-        *error = ret;
-        return {};
-    }
     UniqueFd fd = newSocket();
     if (!fd) {
         *error = -errno;
@@ -76,6 +71,64 @@ UniqueFd listenUnixSocket(const std::string &path, int *error)
     }
     *error = 0;
     return fd;
+}
+
+} // namespace
+
+UniqueFd listenUnixSocket(const std::string &path, int *error)
+{
+    sockaddr_un addr;
+    if (int ret = fillAddress(path, &addr); ret < 0) {
+        *error = ret;
+        return {};
+    }
+    // Bound and listening under a temporary name first, then linked to @p path: the path never
+    // names a socket that refuses connections (a consumer that saw the file and connected
+    // between bind() and listen() got ECONNREFUSED). link(), unlike rename(), fails on an
+    // existing path, so a live producer's socket is never replaced.
+    static std::atomic<unsigned> counter{0};
+    const size_t slash = path.rfind('/');
+    const std::string temporary =
+        (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + ".listen-" +
+        std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    sockaddr_un temporaryAddr;
+    if (fillAddress(temporary, &temporaryAddr) < 0)
+        return listenDirectly(path, addr, error); // no room for the longer name
+    UniqueFd fd = newSocket();
+    if (!fd) {
+        *error = -errno;
+        return {};
+    }
+    ::unlink(temporary.c_str()); // left by a crashed process that had this pid
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr *>(&temporaryAddr),
+               sizeof(temporaryAddr)) < 0) {
+        *error = -errno;
+        return {};
+    }
+    ::chmod(temporary.c_str(), 0660);
+    if (::listen(fd.get(), 64) < 0) {
+        *error = -errno;
+        ::unlink(temporary.c_str());
+        return {};
+    }
+    int ret = ::link(temporary.c_str(), path.c_str());
+    int linkErrno = ret < 0 ? errno : 0;
+    if (linkErrno == EEXIST && !isLive(addr)) {
+        // A socket file left by a crashed producer: replace it.
+        ::unlink(path.c_str());
+        ret = ::link(temporary.c_str(), path.c_str());
+        linkErrno = ret < 0 ? errno : 0;
+    }
+    ::unlink(temporary.c_str());
+    if (ret == 0) {
+        *error = 0;
+        return fd;
+    }
+    if (linkErrno == EEXIST) {
+        *error = -EADDRINUSE;
+        return {};
+    }
+    return listenDirectly(path, addr, error); // a file system without hard links
 }
 
 UniqueFd connectUnixSocket(const std::string &path, int *error)

@@ -18,7 +18,9 @@ struct PeerCredentials {
 
 /// Creates a listening, non-blocking, CLOEXEC AF_UNIX stream socket at @p path with mode 0660.
 /// A stale socket file (nobody accepts on it) is replaced; a live one is left alone and
-/// -EADDRINUSE returned. Returns the socket or a negative errno in @p error.
+/// -EADDRINUSE returned. The path appears only once the socket listens (it is bound under a
+/// temporary name beside it and hard-linked into place), so a consumer that sees the file is
+/// never refused. Returns the socket or a negative errno in @p error.
 UniqueFd listenUnixSocket(const std::string &path, int *error);
 
 /// Connects a non-blocking, CLOEXEC AF_UNIX stream socket to @p path.
