@@ -46,6 +46,8 @@ int BusMonitor::run()
     const auto start = Clock::now();
     auto intervalStart = start;
     bool warnedWaiting = false;
+    constexpr int kFirstRefusalBackoffMs = 500, kMaxRefusalBackoffMs = 5000;
+    int refusalBackoffMs = kFirstRefusalBackoffMs;
 
     while (!stopRequested) {
         auto now = Clock::now();
@@ -77,9 +79,20 @@ int BusMonitor::run()
         int ret = subscriber_.handleReadable(events);
         for (SubscriberEvent &event : events)
             handle(event);
-        if (ret < 0)
-            std::fprintf(stderr, "zerotee-monitor: connection lost (%s), reconnecting\n",
-                         std::strerror(-ret));
+        if (ret < 0) {
+            // A refusal says why and is retried with backoff (0.5 s doubling to 5 s), like
+            // zeroteesrc; a lost connection is retried at once.
+            if (subscriber_.lastProducerError()) { // its text was printed with the event
+                std::fprintf(stderr, "zerotee-monitor: retrying in %d ms\n", refusalBackoffMs);
+                std::this_thread::sleep_for(std::chrono::milliseconds(refusalBackoffMs));
+                refusalBackoffMs = std::min(refusalBackoffMs * 2, kMaxRefusalBackoffMs);
+            } else {
+                std::fprintf(stderr, "zerotee-monitor: connection lost (%s), reconnecting\n",
+                             std::strerror(-ret));
+            }
+        } else if (subscriber_.state() == FrameSubscriber::State::Streaming) {
+            refusalBackoffMs = kFirstRefusalBackoffMs;
+        }
 
         double intervalSeconds =
             std::chrono::duration<double>(Clock::now() - intervalStart).count();
