@@ -62,6 +62,17 @@ protected:
         gst_object_unref(factory);
     }
 
+    // Plays @p producer (its zeroteesink named "sink") and connects @p witness to it.
+    void playWithWitness(Pipeline &producer, zerotee::FrameSubscriber &witness)
+    {
+        ASSERT_TRUE(producer.get());
+        ASSERT_NE(gst_element_set_state(producer.get(), GST_STATE_PLAYING),
+                  GST_STATE_CHANGE_FAILURE);
+        ASSERT_TRUE(waitFor([&] { return witness.connect(socket_) == 0; }, 5s));
+        ASSERT_TRUE(
+            waitFor([&] { return statField(producer.element("sink"), "clients") == 1; }, 5s));
+    }
+
     TempDir dir_;
     std::string socket_ = dir_.file("bus.sock");
 };
@@ -245,11 +256,8 @@ TEST_F(ZeroteeElements, EncodedTimesMayLeadTheirArrivalByLessThanAFrameGrid)
                       "caps=\"video/x-h264,stream-format=byte-stream,alignment=au\" ! "
                       "zeroteesink name=sink quota=8 socket-path=" +
                       socket_);
-    ASSERT_TRUE(producer.get());
-    ASSERT_NE(gst_element_set_state(producer.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     zerotee::FrameSubscriber subscriber({.name = "witness"});
-    ASSERT_TRUE(waitFor([&] { return subscriber.connect(socket_) == 0; }, 5s));
-    ASSERT_TRUE(waitFor([&] { return statField(producer.element("sink"), "clients") == 1; }, 5s));
+    ASSERT_NO_FATAL_FAILURE(playWithWitness(producer, subscriber));
 
     GstElement *appsrc = producer.element("in");
     const int kFrames = 6;
@@ -276,11 +284,8 @@ TEST_F(ZeroteeElements, NonLiveSourceAheadOfTheClockIsStampedAtArrival)
     // step back by the backlog and consumers would see time run backwards.
     Pipeline producer("appsrc name=in format=time caps=\"" + kCaps320 +
                       "\" ! zeroteesink name=sink socket-path=" + socket_);
-    ASSERT_TRUE(producer.get());
-    ASSERT_NE(gst_element_set_state(producer.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     zerotee::FrameSubscriber subscriber({.name = "witness"});
-    ASSERT_TRUE(waitFor([&] { return subscriber.connect(socket_) == 0; }, 5s));
-    ASSERT_TRUE(waitFor([&] { return statField(producer.element("sink"), "clients") == 1; }, 5s));
+    ASSERT_NO_FATAL_FAILURE(playWithWitness(producer, subscriber));
 
     GstElement *appsrc = producer.element("in");
     const int kFrames = 30;
