@@ -124,6 +124,11 @@ QVariantMap StreamPlan::encoderOptions(const StreamConfig &s, const CameraConfig
         o.insert(QStringLiteral("scaler"), scaler);
     if (s.alwaysOn)
         o.insert(QStringLiteral("always_on"), true);
+    // Whoever may read the camera's raw bus may read its streams.
+    if (!camera.allowUsers.isEmpty())
+        o.insert(QStringLiteral("allow_users"), camera.allowUsers.join(u','));
+    if (!camera.allowGroups.isEmpty())
+        o.insert(QStringLiteral("allow_groups"), camera.allowGroups.join(u','));
     return o;
 }
 

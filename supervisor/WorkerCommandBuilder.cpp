@@ -75,10 +75,13 @@ QStringList optionKeys(WorkerKind kind)
                 QStringLiteral("scaler"),
                 QStringLiteral("stream")};
     case WorkerKind::Encoder:
-        return {QStringLiteral("output"),  QStringLiteral("stream"),   QStringLiteral("codec"),
-                QStringLiteral("bitrate"), QStringLiteral("gop"),      QStringLiteral("size"),
-                QStringLiteral("fps"),     QStringLiteral("profile"),  QStringLiteral("encoder"),
-                QStringLiteral("scaler"),  QStringLiteral("always_on")};
+        return {QStringLiteral("output"),      QStringLiteral("stream"),
+                QStringLiteral("codec"),       QStringLiteral("bitrate"),
+                QStringLiteral("gop"),         QStringLiteral("size"),
+                QStringLiteral("fps"),         QStringLiteral("profile"),
+                QStringLiteral("encoder"),     QStringLiteral("scaler"),
+                QStringLiteral("always_on"),   QStringLiteral("allow_users"),
+                QStringLiteral("allow_groups")};
     case WorkerKind::Ai:
         return {
             QStringLiteral("detector"),   QStringLiteral("fps"),         QStringLiteral("labels"),

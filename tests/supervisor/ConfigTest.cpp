@@ -180,6 +180,15 @@ pipeline = "zeroteesrc ! fakesink"
         QCOMPARE(enc.value(QStringLiteral("size")).toString(), QStringLiteral("640x360"));
         QCOMPARE(enc.value(QStringLiteral("fps")).toInt(), 10);
         QCOMPARE(enc.value(QStringLiteral("encoder")).toString(), QStringLiteral("vpuenc_h264"));
+        QVERIFY(!enc.contains(QStringLiteral("allow_users")));
+        CameraConfig shared = camera;
+        shared.allowUsers = {QStringLiteral("nobody"), QStringLiteral("1000")};
+        shared.allowGroups = {QStringLiteral("video")};
+        const QVariantMap allowed = StreamPlan::encoderOptions(
+            streams[1], shared, profile, QStringLiteral("/run/cam0.sub.sock"));
+        QCOMPARE(allowed.value(QStringLiteral("allow_users")).toString(),
+                 QStringLiteral("nobody,1000"));
+        QCOMPARE(allowed.value(QStringLiteral("allow_groups")).toString(), QStringLiteral("video"));
         QCOMPARE(config.streamSocketPath(QStringLiteral("cam0"), QStringLiteral("sub")),
                  QDir(config.runtimeDir).filePath(QStringLiteral("cam0.sub.sock")));
     }

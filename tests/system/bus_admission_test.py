@@ -175,8 +175,11 @@ def run_other_user():
     def supervisor(allow):
         config = os.path.join(tmp, "zerotee.toml")
         with open(config, "w") as f:
+            # An always-on stream: its encoder reads the raw bus and publishes cam0.main.sock,
+            # which the camera's allowed users may read too.
             f.write(f'runtime_dir = "{runtime}"\n[[camera]]\nname = "cam0"\nsource = "test"\n'
-                    f'size = "320x240"\nfps = 15\n{allow}\n')
+                    f'size = "320x240"\nfps = 15\n{allow}\n'
+                    '[[camera.stream]]\nname = "main"\nalways_on = true\n')
         log = open(os.path.join(tmp, "zerotee.log"), "a")
         sup = subprocess.Popen([os.path.join(BUILD, "bin", "zerotee"), "--headless", "--no-http",
                                 "--config", config], env=env_sup, stdout=log,
@@ -184,10 +187,10 @@ def run_other_user():
         ctl = connect_control(os.path.join(runtime, "control.sock"), 15)
         return sup, ctl
 
-    def as_nobody(name, groups=None):
+    def as_nobody(name, groups=None, bus=socket):
         prefix = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}"]
         prefix += [f"--groups={groups}"] if groups else ["--clear-groups"]
-        return Launch(tmp, name, consumer_line(socket, "num-buffers=20"), env_nobody, prefix)
+        return Launch(tmp, name, consumer_line(bus, "num-buffers=20"), env_nobody, prefix)
 
     def finished(c, timeout):
         try:
@@ -225,6 +228,16 @@ def run_other_user():
                     check(ok and len(c.offsets()) == 20, f"{what}: nobody admitted, 20 frames")
                     if not ok:
                         print(c.text()[-1500:])
+                    # The stream's encoder is handed the camera's allow lists.
+                    stream = os.path.join(runtime, "cam0.main.sock")
+                    wait_for(lambda: os.path.exists(stream), 10)
+                    s = as_nobody(f"nobody{i}-stream", groups, stream)
+                    ok = finished(s, 20)
+                    check(ok and len(s.offsets()) == 20,
+                          f"{what}: nobody reads the encoded stream too, 20 access units")
+                    if not ok:
+                        print(s.text()[-1500:])
+                    s.stop()
                 else:
                     told = wait_for(lambda: text in c.text(), 10, 0.1)
                     check(told, f"{what}: nobody told why")

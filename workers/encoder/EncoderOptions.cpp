@@ -63,8 +63,13 @@ EncoderOptions::Outcome EncoderOptions::parse(const QStringList &arguments, Enco
         value("idle-seconds", "Stop encoding this long after the last consumer left.", "S", "2");
     const QCommandLineOption alwaysOn(QStringLiteral("always-on"),
                                       QStringLiteral("Encode even while nobody consumes."));
+    const QCommandLineOption allowUsers = value(
+        "allow-users", "Users (names or ids, comma-separated) admitted to the stream.", "LIST");
+    const QCommandLineOption allowGroups = value(
+        "allow-groups", "Groups (names or ids, comma-separated) admitted to the stream.", "LIST");
     parser.addOptions({help, socket, output, stream, codec, bitrate, gop, size, fps, profile,
-                       encoder, scaler, gopCache, minKeyframe, idle, alwaysOn});
+                       encoder, scaler, gopCache, minKeyframe, idle, alwaysOn, allowUsers,
+                       allowGroups});
     if (!parser.parse(arguments)) {
         *message = parser.errorText();
         return Outcome::Error;
@@ -92,6 +97,8 @@ EncoderOptions::Outcome EncoderOptions::parse(const QStringList &arguments, Enco
              .hasMatch())
         return fail(
             QStringLiteral("--stream '%1' is not [A-Za-z0-9][A-Za-z0-9_-]{0,31}").arg(o.stream));
+    o.allowUsers = parser.value(allowUsers);
+    o.allowGroups = parser.value(allowGroups);
     o.codec = parser.value(codec);
     if (o.codec != QLatin1String("h264"))
         return fail(QStringLiteral("--codec '%1': only h264 is built in").arg(o.codec));

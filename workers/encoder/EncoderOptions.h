@@ -26,6 +26,9 @@ struct EncoderOptions {
     int minKeyframeIntervalMs = 1000;
     int idleSeconds = 2; ///< encode only while consumers are connected, this long after the last
     bool alwaysOn = false;
+    /// Who besides this user may read the stream (zeroteesink allow-users / allow-groups):
+    /// the camera's allow_users / allow_groups, comma-separated names or ids.
+    QString allowUsers, allowGroups;
 
     enum class Outcome { Run, Help, Error };
     /// Parses argv (arguments[0] is the program). On Help/Error @p message is the text to print.

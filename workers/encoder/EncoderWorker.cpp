@@ -109,10 +109,17 @@ QString EncoderWorker::describe(const EncoderOptions &o, const QString &encoder,
           << QStringLiteral("capsfilter caps=video/x-h264,stream-format=byte-stream,alignment=au")
           // The GOP cache holds up to gop-cache pool buffers; consumers copy encoded data out at
           // once, so a few more serve any number of them.
-          << QStringLiteral("zeroteesink name=sink socket-path=%1 gop-cache=%2 pool-size=%3")
+          << QStringLiteral("zeroteesink name=sink socket-path=%1 gop-cache=%2 pool-size=%3%4")
                  .arg(quoted(o.output))
                  .arg(o.gopCache)
-                 .arg(std::min(256, o.gopCache + 48));
+                 .arg(std::min(256, o.gopCache + 48))
+                 // The camera's allowed users and groups read its streams too.
+                 .arg((o.allowUsers.isEmpty()
+                           ? QString()
+                           : QStringLiteral(" allow-users=%1").arg(quoted(o.allowUsers))) +
+                      (o.allowGroups.isEmpty()
+                           ? QString()
+                           : QStringLiteral(" allow-groups=%1").arg(quoted(o.allowGroups))));
     return chain.join(QLatin1String(" ! "));
 }
 
