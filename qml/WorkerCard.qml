@@ -32,7 +32,9 @@ Rectangle {
     signal removeRequested()
 
     readonly property string kindLabel: kind === "recorder" ? "REC" : kind === "rtsp" ? "RTSP"
-                                      : kind === "ai" ? "AI" : "CUSTOM"
+                                      : kind === "ai" ? "AI" : kind === "encoder" ? "ENC" : "CUSTOM"
+    // A stream's encoder comes and goes with the workers that use the stream: not removable.
+    readonly property bool supervisorOwned: kind === "encoder"
 
     implicitWidth: Math.round(360 * Theme.scale)
     implicitHeight: layout.implicitHeight + 2 * Theme.margin
@@ -161,7 +163,7 @@ Rectangle {
             }
             TouchButton {
                 objectName: "remove_" + card.name
-                visible: !card.compact
+                visible: !card.compact && !card.supervisorOwned
                 text: qsTr("Remove")
                 onClicked: card.removeRequested()
             }
