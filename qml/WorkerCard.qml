@@ -33,7 +33,7 @@ Rectangle {
 
     readonly property string kindLabel: kind === "recorder" ? "REC" : kind === "rtsp" ? "RTSP"
                                       : kind === "ai" ? "AI" : kind === "encoder" ? "ENC" : "CUSTOM"
-    // A stream's encoder comes and goes with the workers that use the stream: not removable.
+    // A stream's encoder comes and goes with the workers that use the stream: restart only.
     readonly property bool supervisorOwned: kind === "encoder"
 
     implicitWidth: Math.round(360 * Theme.scale)
@@ -145,6 +145,7 @@ Rectangle {
             spacing: Theme.spacing
             TouchButton {
                 objectName: card.togglePrefix + card.name
+                visible: !card.supervisorOwned
                 Layout.fillWidth: true
                 implicitHeight: card.compact ? Theme.touch : Theme.touchLarge
                 text: card.busy ? (card.workerState === "stopping" ? qsTr("Stopping…") : qsTr("Starting…"))
@@ -156,7 +157,8 @@ Rectangle {
             }
             TouchButton {
                 objectName: "restart_" + card.name
-                visible: !card.compact
+                visible: !card.compact || card.supervisorOwned
+                Layout.fillWidth: card.supervisorOwned
                 text: qsTr("Restart")
                 enabled: card.active
                 onClicked: card.restartRequested()

@@ -58,6 +58,9 @@ QJsonObject ControlService::handle(const QJsonObject &request)
             return failure(error);
         if (cmd == QStringLiteral("start"))
             return outcome(workers.start(name), name);
+        if (cmd != QStringLiteral("restart"))
+            if (QString why = supervisor_.encoderInUse(name); !why.isEmpty())
+                return failure(why);
         if (cmd == QStringLiteral("stop"))
             return outcome(workers.stop(name), name);
         if (cmd == QStringLiteral("restart"))

@@ -218,6 +218,18 @@ QString Supervisor::ensureEncoder(const QString &camera, const StreamConfig &str
     return name;
 }
 
+QString Supervisor::encoderInUse(const QString &name) const
+{
+    const auto it = encoders_.constFind(name);
+    if (it == encoders_.constEnd() || it->consumers.isEmpty())
+        return {};
+    QStringList consumers(it->consumers.begin(), it->consumers.end());
+    consumers.sort();
+    return QStringLiteral("'%1' encodes stream %2.%3 for %4; it stops with the last of them "
+                          "(stop or remove those workers instead)")
+        .arg(name, it->camera, it->stream.name, consumers.join(QStringLiteral(", ")));
+}
+
 void Supervisor::onWorkerRemoved(const QString &name)
 {
     const QString encoder = workerEncoder_.take(name);

@@ -87,6 +87,9 @@ public:
     qint64 uptimeMs() const { return uptime_.elapsed(); }
     /// Every encoded stream of every camera with its encoder worker and consumers (status).
     QJsonArray streamsStatus() const;
+    /// Why worker @p name may not be stopped or removed by hand: it is the encoder of a stream
+    /// that workers use (they would wait for access units that never come). Empty otherwise.
+    QString encoderInUse(const QString &name) const;
 
 signals:
     void statusLine(const QString &line);

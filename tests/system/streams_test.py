@@ -176,6 +176,10 @@ stream = "sub"
         lines = [l for l in text.splitlines() if l.startswith("stream cam0.")]
         check(len(lines) == 2 and all("keyframes forced" in l and "consumers" in l for l in lines),
               f"zeroteectl status shows each stream: {lines}")
+        for verb in ("stop", "remove"):
+            r = ctl(cmd=verb, name="enc-cam0-main")
+            check(not r.get("ok") and "encodes stream cam0.main" in r.get("error", ""),
+                  f"{verb} of a stream's encoder in use is refused: {r.get('error', r)}")
         # The camera bus has one consumer per stream encoder and none from recorders or RTSP.
         bus = [c["name"] for c in s["cameras"][0]["bus"]["consumers"]]
         check(sorted(bus) == ["encoder-main", "encoder-sub"], f"raw bus consumers: {bus}")
