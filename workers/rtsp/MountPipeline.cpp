@@ -81,10 +81,13 @@ QString MountPipeline::describe(const RtspOptions &options, const MountConfig &m
         // SPS/PPS go in front of every IDR so late joiners can start decoding, inserted by
         // h264parse once per access unit. rtph264pay's own insertion (config-interval=-1) puts
         // them before every IDR *slice*, and x264's sliced threads make several slices a frame:
-        // ffmpeg clients then split one frame into two with the same timestamp.
-        chain << QStringLiteral("h264parse config-interval=-1")
-              << QStringLiteral("capsfilter caps=video/x-h264,alignment=au")
-              << QStringLiteral("rtph264pay name=%1 pt=96 config-interval=0")
+        // ffmpeg clients then split one frame into two with the same timestamp. A stream's
+        // encoder already parsed its access units that way (docs/streams.md): a viewer's media
+        // only payloads them.
+        if (!options.encoded)
+            chain << QStringLiteral("h264parse config-interval=-1")
+                  << QStringLiteral("capsfilter caps=video/x-h264,alignment=au");
+        chain << QStringLiteral("rtph264pay name=%1 pt=96 config-interval=0")
                      .arg(QLatin1String(kPayloaderName));
     } else {
         chain << QStringLiteral("h264parse config-interval=-1")

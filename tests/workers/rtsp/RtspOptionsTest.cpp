@@ -163,8 +163,7 @@ private Q_SLOTS:
         QCOMPARE(d,
                  QStringLiteral(
                      "zeroteesrc name=src socket-path=\"s\" client-name=\"rtsp-live\" "
-                     "! h264parse config-interval=-1 ! capsfilter caps=video/x-h264,alignment=au ! "
-                     "rtph264pay name=pay0 pt=96 config-interval=0"));
+                     "! rtph264pay name=pay0 pt=96 config-interval=0"));
     }
 };
 
