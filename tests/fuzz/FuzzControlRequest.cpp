@@ -128,7 +128,8 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
     });
     env.stubDir = env.dir->path() + QStringLiteral("/bin");
     QDir().mkpath(env.stubDir);
-    for (const char *program : {"zerotee-recorder", "zerotee-rtsp", "zerotee-ai", "gst-launch-1.0"})
+    for (const char *program :
+         {"zerotee-recorder", "zerotee-rtsp", "zerotee-ai", "zerotee-encoder", "gst-launch-1.0"})
         makeEmptyExecutable(env.stubDir + u'/' + QLatin1StringView(program));
     env.controlPath = env.dir->path() + QStringLiteral("/control/control.sock");
     // Only the stubs may be found: nothing real is ever started from PATH.
