@@ -1,5 +1,9 @@
 #include "StreamPlan.h"
 
+#include "VideoCodec.h"
+
+#include <algorithm>
+
 namespace zerotee {
 
 namespace {
@@ -8,7 +12,7 @@ namespace {
 const QStringList kEncodingKeys = {QStringLiteral("size"),    QStringLiteral("fps"),
                                    QStringLiteral("bitrate"), QStringLiteral("gop"),
                                    QStringLiteral("profile"), QStringLiteral("encoder"),
-                                   QStringLiteral("scaler")};
+                                   QStringLiteral("scaler"),  QStringLiteral("codec")};
 
 } // namespace
 
@@ -78,6 +82,8 @@ StreamPlan::Assignment StreamPlan::assign(const QString &kind, const QString &wo
                 wanted.gop = options.value(QStringLiteral("gop")).toInt();
             if (options.contains(QStringLiteral("profile")))
                 wanted.profile = options.value(QStringLiteral("profile")).toString();
+            if (options.contains(QStringLiteral("codec")))
+                wanted.codec = options.value(QStringLiteral("codec")).toString();
             for (const QString &key : {QStringLiteral("encoder"), QStringLiteral("scaler")}) {
                 const QString v = options.value(key).toString();
                 if (!v.isEmpty() && v != profileElements.value(key))
@@ -99,8 +105,21 @@ StreamPlan::Assignment StreamPlan::assign(const QString &kind, const QString &wo
         a.options.remove(key);
     a.options.remove(QStringLiteral("stream"));
     a.options.insert(QStringLiteral("encoded"), true);
+    a.options.insert(QStringLiteral("codec"), a.stream.codec); // what the stream's bus carries
     a.usesStream = true;
     return a;
+}
+
+QString StreamPlan::missingEncoder(const StreamConfig &stream, const QStringList &registryElements)
+{
+    const VideoCodec *codec = VideoCodec::find(stream.codec.toStdString());
+    if (!stream.encoder.isEmpty() || !codec)
+        return {};
+    for (const char *name : codec->encoders)
+        if (name && registryElements.contains(QLatin1String(name)))
+            return {};
+    return QStringLiteral("no %1 encoder in the GStreamer registry (looked for %2)")
+        .arg(QLatin1String(codec->label), QString::fromStdString(codec->encoderList()));
 }
 
 QVariantMap StreamPlan::encoderOptions(const StreamConfig &s, const CameraConfig &camera,
@@ -114,8 +133,16 @@ QVariantMap StreamPlan::encoderOptions(const StreamConfig &s, const CameraConfig
         o.insert(QStringLiteral("size"), QStringLiteral("%1x%2").arg(s.width).arg(s.height));
     if (s.fps > 0 && s.fps != camera.fps)
         o.insert(QStringLiteral("fps"), s.fps);
+    // The profile names one encoder (H.264's); a stream of another codec leaves the choice to
+    // the encoder worker, which takes the first of its codec's list the registry has.
+    const QString profileEncoder = profileElements.value(QStringLiteral("encoder"));
+    const VideoCodec *codec = VideoCodec::find(s.codec.toStdString());
+    const bool profileEncoderFits =
+        codec && std::ranges::any_of(codec->encoders, [&](const char *name) {
+            return name && profileEncoder == QLatin1String(name);
+        });
     const QString encoder =
-        s.encoder.isEmpty() ? profileElements.value(QStringLiteral("encoder")) : s.encoder;
+        !s.encoder.isEmpty() ? s.encoder : (profileEncoderFits ? profileEncoder : QString());
     const QString scaler =
         s.scaler.isEmpty() ? profileElements.value(QStringLiteral("scaler")) : s.scaler;
     if (!encoder.isEmpty())

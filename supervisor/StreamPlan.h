@@ -10,10 +10,11 @@ namespace zerotee {
 /// Encode once: which camera stream each recorder and RTSP worker consumes, and the encoder
 /// worker each stream in use needs (docs/streams.md).
 ///
-/// A recorder or RTSP worker under the supervisor never encodes: it reads the H.264 of a
-/// stream (`--encoded --socket <runtime_dir>/<camera>.<stream>.sock`). Which stream:
+/// A recorder or RTSP worker under the supervisor never encodes: it reads the H.264 or H.265
+/// of a stream (`--encoded --codec C --socket <runtime_dir>/<camera>.<stream>.sock`). Which
+/// stream:
 ///   - option `stream = "NAME"`: that stream of its camera (it must exist);
-///   - else its own encoding options (size, fps, bitrate, gop, profile, encoder, scaler) on
+///   - else its own encoding options (size, fps, bitrate, gop, profile, codec, encoder, scaler) on
 ///     top of the camera's `main` stream: an existing stream with that encoding, or else a
 ///     stream of its own named after the worker (one encoder, shared with whoever asks for
 ///     the same encoding later);
@@ -41,6 +42,10 @@ public:
 
     /// Worker name of the encoder of @p stream on @p camera: "enc-<camera>-<stream>".
     static QString encoderWorkerName(const QString &camera, const QString &stream);
+    /// Why @p stream cannot be encoded on a machine whose GStreamer registry holds
+    /// @p registryElements ("no H.265 encoder …, looked for …"), or empty. A stream naming its
+    /// own encoder is the worker's to check.
+    static QString missingEncoder(const StreamConfig &stream, const QStringList &registryElements);
     /// Options of the encoder worker publishing @p stream on @p output.
     static QVariantMap encoderOptions(const StreamConfig &stream, const CameraConfig &camera,
                                       const QMap<QString, QString> &profileElements,

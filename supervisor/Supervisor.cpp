@@ -4,6 +4,7 @@
 #include "BusServer.h"
 #include "CaptureOwner.h"
 #include "EventLog.h"
+#include "HardwareProfile.h"
 #include "PrivateSocket.h"
 #include "StreamPlan.h"
 #include "WorkerCommandBuilder.h"
@@ -195,6 +196,11 @@ QString Supervisor::ensureEncoder(const QString &camera, const StreamConfig &str
     const QString name = StreamPlan::encoderWorkerName(camera, stream.name);
     if (workers_->worker(name))
         return name;
+    if (QString why = StreamPlan::missingEncoder(stream, DetectionInputs::registryElements());
+        !why.isEmpty()) {
+        *error = QStringLiteral("stream '%1' (codec %2): %3").arg(stream.name, stream.codec, why);
+        return {};
+    }
     const CameraConfig *cameraConfig = config_.camera(camera);
     WorkerSpec spec;
     spec.kind = WorkerKind::Encoder;

@@ -1,6 +1,7 @@
 #include "SupervisorConfig.h"
 #include "ConsumerAdmission.h"
 #include "Toml.h"
+#include "VideoCodec.h"
 
 #include <algorithm>
 
@@ -389,11 +390,11 @@ static void validateStreams(const CameraConfig &camera, const QString &cameraKey
             errors.add(key + QStringLiteral(".name"),
                        QStringLiteral("'%1' is used twice").arg(s.name));
         names << s.name;
-        // H.265 needs an H.265 encoder worker; the encoder built here makes H.264, which every
-        // consumer (and every browser) takes.
-        if (s.codec != QLatin1String("h264"))
+        // Whether this machine has an encoder for it is said at start (Supervisor), not here.
+        if (!VideoCodec::find(s.codec.toStdString()))
             errors.add(key + QStringLiteral(".codec"),
-                       QStringLiteral("'%1' is not supported (h264)").arg(s.codec));
+                       QStringLiteral("'%1' is not %2")
+                           .arg(s.codec, QString::fromStdString(VideoCodec::names())));
         if (s.width > camera.width || s.height > camera.height)
             errors.add(key + QStringLiteral(".size"),
                        QStringLiteral("%1x%2 is larger than the camera's %3x%4")
@@ -405,10 +406,16 @@ static void validateStreams(const CameraConfig &camera, const QString &cameraKey
             errors.add(
                 key + QStringLiteral(".fps"),
                 QStringLiteral("%1 is more than the camera's %2").arg(s.fps).arg(camera.fps));
-        if (!QStringList{QStringLiteral("baseline"), QStringLiteral("main"), QStringLiteral("high")}
-                 .contains(s.profile))
+        // The profile names are H.264's; H.265 streams are Main (8-bit 4:2:0).
+        const QStringList profiles =
+            s.codec == QLatin1String("h265")
+                ? QStringList{QStringLiteral("main")}
+                : QStringList{QStringLiteral("baseline"), QStringLiteral("main"),
+                              QStringLiteral("high")};
+        if (!profiles.contains(s.profile))
             errors.add(key + QStringLiteral(".profile"),
-                       QStringLiteral("'%1' is not baseline, main or high").arg(s.profile));
+                       QStringLiteral("'%1' is not %2 (for %3)")
+                           .arg(s.profile, profiles.join(QStringLiteral(", ")), s.codec));
     }
 }
 

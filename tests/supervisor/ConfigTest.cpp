@@ -193,6 +193,40 @@ pipeline = "zeroteesrc ! fakesink"
                  QDir(config.runtimeDir).filePath(QStringLiteral("cam0.sub.sock")));
     }
 
+    void anH265StreamGetsAnH265Encoder()
+    {
+        SupervisorConfig config;
+        QVERIFY(parse(QStringLiteral("[[camera]]\n[[camera.stream]]\nname = \"main\"\n"
+                                     "[[camera.stream]]\nname = \"hevc\"\ncodec = \"h265\"\n"),
+                      &config)
+                    .ok());
+        const CameraConfig &camera = config.cameras.first();
+        const QMap<QString, QString> profile{
+            {QStringLiteral("encoder"), QStringLiteral("vpuenc_h264")}};
+        QList<StreamConfig> streams = camera.effectiveStreams();
+        // The profile's H.264 encoder is not put on an H.265 stream: the worker picks its own.
+        const QVariantMap enc = StreamPlan::encoderOptions(streams[1], camera, profile,
+                                                           QStringLiteral("/run/cam0.hevc.sock"));
+        QCOMPARE(enc.value(QStringLiteral("codec")).toString(), QStringLiteral("h265"));
+        QVERIFY(!enc.contains(QStringLiteral("encoder")));
+        auto rec = StreamPlan::assign(QStringLiteral("recorder"), QStringLiteral("rec"),
+                                      {{QStringLiteral("dir"), QStringLiteral("/r")},
+                                       {QStringLiteral("stream"), QStringLiteral("hevc")}},
+                                      camera, profile, &streams);
+        QCOMPARE(rec.options.value(QStringLiteral("codec")).toString(), QStringLiteral("h265"));
+        auto own = StreamPlan::assign(QStringLiteral("rtsp"), QStringLiteral("own"),
+                                      {{QStringLiteral("codec"), QStringLiteral("h265")}}, camera,
+                                      profile, &streams);
+        QCOMPARE(own.stream.name, QStringLiteral("hevc")); // the same encoding: shared
+        QVERIFY(StreamPlan::missingEncoder(streams[1], {QStringLiteral("x264enc")})
+                    .contains(QStringLiteral("no H.265 encoder")));
+        QVERIFY(StreamPlan::missingEncoder(streams[1], {QStringLiteral("x265enc")}).isEmpty());
+        ConfigErrors errors = parse(QStringLiteral(
+            "[[camera]]\n[[camera.stream]]\nname = \"h\"\ncodec = \"h265\"\nprofile = \"high\"\n"));
+        QVERIFY2(errors.errors.join(u'\n').contains(QStringLiteral("camera[0].stream[0].profile")),
+                 qPrintable(errors.errors.join(u'\n')));
+    }
+
     void nonAsciiOnlyInStringsAndComments()
     {
         // Outside strings toml++ 3.3 would reach __builtin_unreachable() (fuzzer finding).

@@ -21,4 +21,12 @@ QString ElementRegistry::first(std::initializer_list<const char *> names)
     return {};
 }
 
+QString ElementRegistry::firstEncoder(const VideoCodec &codec)
+{
+    for (const char *name : codec.encoders)
+        if (name && has(QString::fromLatin1(name)))
+            return QString::fromLatin1(name);
+    return {};
+}
+
 } // namespace zerotee

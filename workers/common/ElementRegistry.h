@@ -1,5 +1,7 @@
 #pragma once
 
+#include "VideoCodec.h"
+
 #include <QString>
 #include <initializer_list>
 
@@ -14,6 +16,8 @@ struct ElementRegistry {
     static bool has(const QString &name);
     /// The first of @p names the registry has, or empty.
     static QString first(std::initializer_list<const char *> names);
+    /// The first encoder of @p codec's list the registry has, or empty.
+    static QString firstEncoder(const VideoCodec &codec);
 };
 
 } // namespace zerotee

@@ -1,5 +1,7 @@
 #include "EncoderOptions.h"
 
+#include "VideoCodec.h"
+
 #include <QCommandLineParser>
 #include <QRegularExpression>
 
@@ -41,13 +43,13 @@ EncoderOptions::Outcome EncoderOptions::parse(const QStringList &arguments, Enco
     const QCommandLineOption socket = value("socket", "Raw bus socket of the camera.", "PATH");
     const QCommandLineOption output = value("output", "Socket the stream is published on.", "PATH");
     const QCommandLineOption stream = value("stream", "Stream name (reports).", "NAME", "main");
-    const QCommandLineOption codec = value("codec", "h264 (the only one built in).", "C", "h264");
+    const QCommandLineOption codec = value("codec", "h264 or h265.", "C", "h264");
     const QCommandLineOption bitrate = value("bitrate", "kbit/s.", "KBPS", "4000");
     const QCommandLineOption gop = value("gop", "Frames between keyframes.", "FRAMES", "30");
     const QCommandLineOption size = value("size", "Scale to WxH (default: the camera's).", "WxH");
     const QCommandLineOption fps = value("fps", "Frame rate (default: the camera's).", "N");
     const QCommandLineOption profile =
-        value("profile", "H.264 profile: baseline, main or high.", "P", "main");
+        value("profile", "H.264 profile: baseline, main or high (H.265: Main).", "P", "main");
     const QCommandLineOption encoder =
         value("encoder", "Encoder factory instead of the registry's choice.", "FACTORY");
     const QCommandLineOption scaler =
@@ -100,8 +102,9 @@ EncoderOptions::Outcome EncoderOptions::parse(const QStringList &arguments, Enco
     o.allowUsers = parser.value(allowUsers);
     o.allowGroups = parser.value(allowGroups);
     o.codec = parser.value(codec);
-    if (o.codec != QLatin1String("h264"))
-        return fail(QStringLiteral("--codec '%1': only h264 is built in").arg(o.codec));
+    if (!VideoCodec::find(o.codec.toStdString()))
+        return fail(QStringLiteral("--codec '%1' is not %2")
+                        .arg(o.codec, QString::fromStdString(VideoCodec::names())));
     if (!toInt(parser.value(bitrate), 16, 200000, &o.bitrateKbps))
         return fail(QStringLiteral("--bitrate must be 16..200000 kbit/s"));
     if (!toInt(parser.value(gop), 1, 1000, &o.gop))

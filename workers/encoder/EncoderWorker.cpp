@@ -1,6 +1,7 @@
 #include "EncoderWorker.h"
 
 #include "ElementRegistry.h"
+#include "VideoCodec.h"
 #include "PipelineRunner.h"
 #include "WorkerReporter.h"
 
@@ -20,7 +21,8 @@ QString quoted(const QString &text)
 }
 
 /// The encoder with the stream's bitrate and GOP in each factory's own terms; B-frames off
-/// everywhere (the bus carries no DTS, and live consumers want no reordering delay).
+/// everywhere (the bus carries no DTS, and live consumers want no reordering delay). The
+/// profile option is H.264's; H.265 streams are Main profile (8-bit 4:2:0), the encoders' default.
 QString encoderElement(const QString &factory, const EncoderOptions &o)
 {
     const QString profile =
@@ -31,21 +33,34 @@ QString encoderElement(const QString &factory, const EncoderOptions &o)
                    .arg(o.bitrateKbps)
                    .arg(o.gop) +
                profile;
-    if (factory == QLatin1String("vpuenc_h264"))
-        return QStringLiteral("vpuenc_h264 name=enc bitrate=%1 gop-size=%2")
+    if (factory == QLatin1String("x265enc")) // zerolatency: no B-frames, no lookahead
+        return QStringLiteral("x265enc name=enc tune=zerolatency speed-preset=ultrafast "
+                              "bitrate=%1 key-int-max=%2")
             .arg(o.bitrateKbps)
             .arg(o.gop);
-    if (factory == QLatin1String("v4l2h264enc"))
-        return QStringLiteral("v4l2h264enc name=enc extra-controls=\"controls,video_bitrate=%1,"
-                              "video_gop_size=%2\"")
+    if (factory == QLatin1String("vpuenc_h264") || factory == QLatin1String("vpuenc_hevc"))
+        return QStringLiteral("%1 name=enc bitrate=%2 gop-size=%3")
+            .arg(factory)
+            .arg(o.bitrateKbps)
+            .arg(o.gop);
+    if (factory == QLatin1String("v4l2h264enc") || factory == QLatin1String("v4l2h265enc"))
+        return QStringLiteral("%1 name=enc extra-controls=\"controls,video_bitrate=%2,"
+                              "video_gop_size=%3\"")
+                   .arg(factory)
                    .arg(o.bitrateKbps * 1000)
                    .arg(o.gop) +
-               profile;
+               (factory == QLatin1String("v4l2h264enc") ? profile : QString());
     if (factory == QLatin1String("openh264enc"))
         return QStringLiteral("openh264enc name=enc bitrate=%1 gop-size=%2")
             .arg(o.bitrateKbps * 1000)
             .arg(o.gop);
     return factory + QStringLiteral(" name=enc"); // an override we know nothing about
+}
+
+/// The options were checked: the codec is one of the table's.
+const VideoCodec &codecOf(const EncoderOptions &o)
+{
+    return *VideoCodec::find(o.codec.toStdString());
 }
 
 guint64 structureUint64(const GstStructure *s, const char *field)
@@ -70,9 +85,8 @@ EncoderWorker::~EncoderWorker()
 
 QString EncoderWorker::pickEncoder(const EncoderOptions &options)
 {
-    return options.encoder.isEmpty()
-               ? ElementRegistry::first({"vpuenc_h264", "v4l2h264enc", "x264enc", "openh264enc"})
-               : options.encoder;
+    return options.encoder.isEmpty() ? ElementRegistry::firstEncoder(codecOf(options))
+                                     : options.encoder;
 }
 
 QString EncoderWorker::pickScaler(const EncoderOptions &options)
@@ -85,6 +99,7 @@ QString EncoderWorker::pickScaler(const EncoderOptions &options)
 QString EncoderWorker::describe(const EncoderOptions &o, const QString &encoder,
                                 const QString &scaler)
 {
+    const VideoCodec &codec = codecOf(o);
     QStringList chain;
     QString source = QStringLiteral("zeroteesrc name=src socket-path=%1 client-name=%2 quota=4")
                          .arg(quoted(o.socketPath), quoted(QStringLiteral("encoder-") + o.stream));
@@ -104,9 +119,11 @@ QString EncoderWorker::describe(const EncoderOptions &o, const QString &encoder,
     else
         chain << QStringLiteral("videoconvert"); // passthrough unless the format needs it
     chain << encoderElement(encoder, o)
-          // SPS/PPS in every IDR access unit: each consumer can start on any keyframe.
-          << QStringLiteral("h264parse config-interval=-1")
-          << QStringLiteral("capsfilter caps=video/x-h264,stream-format=byte-stream,alignment=au")
+          // Parameter sets (SPS/PPS, and VPS for H.265) in every IDR access unit: each consumer
+          // can start on any keyframe.
+          << QStringLiteral("%1 config-interval=-1").arg(QLatin1String(codec.parser))
+          << QStringLiteral("capsfilter caps=%1,stream-format=byte-stream,alignment=au")
+                 .arg(QLatin1String(codec.mediaType))
           // The GOP cache holds up to gop-cache pool buffers; consumers copy encoded data out at
           // once, so a few more serve any number of them.
           << QStringLiteral("zeroteesink name=sink socket-path=%1 gop-cache=%2 pool-size=%3%4")
@@ -267,8 +284,13 @@ int EncoderWorker::run()
     encoderName_ = pickEncoder(options_);
     const QString scaler = pickScaler(options_);
     if (encoderName_.isEmpty() || !ElementRegistry::has(encoderName_)) {
-        g_printerr("zerotee-encoder: no H.264 encoder '%s' in the GStreamer registry\n",
-                   qPrintable(encoderName_));
+        const VideoCodec &codec = codecOf(options_);
+        if (encoderName_.isEmpty())
+            g_printerr("zerotee-encoder: no %s encoder in the GStreamer registry (looked for %s)\n",
+                       codec.label, codec.encoderList().c_str());
+        else
+            g_printerr("zerotee-encoder: no encoder '%s' in the GStreamer registry\n",
+                       qPrintable(encoderName_));
         return 1;
     }
     if (options_.width > 0 && (scaler.isEmpty() || !ElementRegistry::has(scaler))) {

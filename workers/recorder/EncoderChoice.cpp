@@ -1,5 +1,7 @@
 #include "EncoderChoice.h"
 
+#include "VideoCodec.h"
+
 #include <gst/gst.h>
 
 namespace zerotee {
@@ -23,16 +25,17 @@ std::string EncoderChoice::factory(const RecorderOptions &options)
         return {};
     if (!options.encoder.empty())
         return options.encoder;
-    for (const char *name : {"vpuenc_h264", "v4l2h264enc", "x264enc"})
-        if (available(name))
+    for (const char *name : VideoCodec::find("h264")->encoders)
+        if (name && available(name))
             return name;
     return "openh264enc";
 }
 
 std::string EncoderChoice::description(const RecorderOptions &options)
 {
-    const std::string tail =
-        "h264parse ! capsfilter caps=video/x-h264,stream-format=avc,alignment=au";
+    const VideoCodec &codec = *VideoCodec::find(options.codec); // checked with the options
+    const std::string tail = std::string(codec.parser) + " ! capsfilter caps=" + codec.mediaType +
+                             ",stream-format=" + codec.storedFormat + ",alignment=au";
     if (options.encoded)
         return tail;
     const std::string name = factory(options);

@@ -1,5 +1,7 @@
 #include "RecorderOptions.h"
+
 #include "RetentionPolicy.h"
+#include "VideoCodec.h"
 
 #include <QCommandLineParser>
 #include <QRegularExpression>
@@ -46,7 +48,9 @@ bool RecorderOptions::parse(const QStringList &arguments, RecorderOptions &optio
     const QCommandLineOption gop("gop", "Keyframe interval in frames.", "FRAMES", "30");
     const QCommandLineOption profile("profile", "H.264 profile: baseline, main or high.", "P",
                                      "main");
-    const QCommandLineOption encoded("encoded", "The bus carries H.264 already: do not encode.");
+    const QCommandLineOption encoded("encoded", "The bus carries encoded video: do not encode.");
+    const QCommandLineOption codec("codec", "With --encoded: what the bus carries, h264 or h265.",
+                                   "C", "h264");
     const QCommandLineOption encoder("encoder",
                                      "Encoder factory to use instead of the registry's "
                                      "choice (v4l2h264enc, vpuenc_h264, x264enc).",
@@ -66,7 +70,7 @@ bool RecorderOptions::parse(const QStringList &arguments, RecorderOptions &optio
         "queue-seconds", "Encoded seconds buffered for slow storage before dropping.", "N", "4");
     const QCommandLineOption quota("quota", "Frames the recorder may hold from the bus.", "N", "4");
     parser.addOptions({help, socket, dir, camera, segment, container, bitrate, gop, profile,
-                       encoded, encoder, maxAge, maxTotal, minFree, mode, pre, post, queue, quota});
+                       encoded, codec, encoder, maxAge, maxTotal, minFree, mode, pre, post, queue, quota});
 
     if (!parser.parse(arguments)) {
         error = parser.errorText().toStdString();
@@ -126,6 +130,13 @@ bool RecorderOptions::parse(const QStringList &arguments, RecorderOptions &optio
         return fail(profile, profileName, "baseline, main or high");
     options.profile = profileName.toStdString();
     options.encoded = parser.isSet(encoded);
+    const QString codecName = parser.value(codec);
+    if (!VideoCodec::find(codecName.toStdString()))
+        return fail(codec, codecName, VideoCodec::names().c_str());
+    // The recorder's own encoder (raw bus) makes H.264; an H.265 recording comes from a stream.
+    if (codecName != "h264" && !options.encoded)
+        return fail(codec, codecName, "h264 (H.265 is recorded from an encoded stream: --encoded)");
+    options.codec = codecName.toStdString();
     options.encoder = parser.value(encoder).toStdString();
     if (!toNumber(parser.value(maxAge), number, 0, RetentionSettings::kMaxAgeHours))
         return fail(maxAge, parser.value(maxAge), "a number of hours");

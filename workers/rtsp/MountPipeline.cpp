@@ -1,5 +1,7 @@
 #include "MountPipeline.h"
 
+#include "VideoCodec.h"
+
 namespace zerotee {
 
 QString MountPipeline::quoted(const QString &value)
@@ -77,6 +79,11 @@ QString MountPipeline::describe(const RtspOptions &options, const MountConfig &m
         chain << encoderDescription(elements.encoder, bitrate, gop);
     }
 
+    // The worker's own encoders make H.264; an encoded bus carries the stream's codec.
+    const VideoCodec &codec = *VideoCodec::find(options.codec.toStdString()); // checked
+    const QString parse = QStringLiteral("%1 config-interval=-1").arg(QLatin1String(codec.parser));
+    const QString accessUnits =
+        QStringLiteral("capsfilter caps=%1,alignment=au").arg(QLatin1String(codec.mediaType));
     if (output == Output::RtspPayloader) {
         // SPS/PPS go in front of every IDR so late joiners can start decoding, inserted by
         // h264parse once per access unit. rtph264pay's own insertion (config-interval=-1) puts
@@ -85,13 +92,11 @@ QString MountPipeline::describe(const RtspOptions &options, const MountConfig &m
         // encoder already parsed its access units that way (docs/streams.md): a viewer's media
         // only payloads them.
         if (!options.encoded)
-            chain << QStringLiteral("h264parse config-interval=-1")
-                  << QStringLiteral("capsfilter caps=video/x-h264,alignment=au");
-        chain << QStringLiteral("rtph264pay name=%1 pt=96 config-interval=0")
-                     .arg(QLatin1String(kPayloaderName));
+            chain << parse << accessUnits;
+        chain << QStringLiteral("%1 name=%2 pt=96 config-interval=0")
+                     .arg(QLatin1String(codec.payloader), QLatin1String(kPayloaderName));
     } else {
-        chain << QStringLiteral("h264parse config-interval=-1")
-              << QStringLiteral("capsfilter caps=video/x-h264,alignment=au")
+        chain << parse << accessUnits
               << QStringLiteral("rtspclientsink name=%1 location=%2 protocols=tcp latency=0")
                      .arg(QLatin1String(kPushSinkName), quoted(options.pushUrl));
     }

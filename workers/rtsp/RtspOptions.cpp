@@ -1,5 +1,7 @@
 #include "RtspOptions.h"
 
+#include "VideoCodec.h"
+
 #include <QCommandLineParser>
 #include <QFile>
 #include <QFileInfo>
@@ -93,7 +95,12 @@ RtspOptions::Outcome RtspOptions::parse(const QStringList &arguments, RtspOption
                                  QStringLiteral("Keyframe interval in frames (default 60)."),
                                  QStringLiteral("FRAMES"));
     const QCommandLineOption encoded(QStringLiteral("encoded"),
-                                     QStringLiteral("The bus carries H.264: serve it, no encode."));
+                                     QStringLiteral("The bus carries encoded video: serve it, no "
+                                                    "encode."));
+    const QCommandLineOption codec(
+        QStringLiteral("codec"),
+        QStringLiteral("With --encoded: what the bus carries, h264 (default) or h265."),
+        QStringLiteral("C"), QStringLiteral("h264"));
     const QCommandLineOption profile(
         {QStringLiteral("mount-profile"), QStringLiteral("config-mount")},
         QStringLiteral("Extra mount, repeatable: PATH:WxH@FPS[,bitrate=KBPS][,gop=N]."),
@@ -148,7 +155,7 @@ RtspOptions::Outcome RtspOptions::parse(const QStringList &arguments, RtspOption
                        fps,      bitrate,   gop,       encoded,        profile,        auth,
                        user,     usersFile, tlsCert,   tlsKey,         mcastRange,     mcastPorts,
                        mcastTtl, push,      pushMount, sessionTimeout, noJoinKeyframe, encoder,
-                       scaler});
+                       scaler,   codec});
 
     auto fail = [&](const QString &why) {
         *message = why;
@@ -181,6 +188,15 @@ RtspOptions::Outcome RtspOptions::parse(const QStringList &arguments, RtspOption
     if (parser.isSet(gop) && !parseInt(parser.value(gop), 1, 1000, &o.gop))
         return fail(QStringLiteral("--gop: '%1' is not 1..1000 frames").arg(parser.value(gop)));
     o.encoded = parser.isSet(encoded);
+    o.codec = parser.value(codec);
+    if (!VideoCodec::find(o.codec.toStdString()))
+        return fail(QStringLiteral("--codec: '%1' is not %2")
+                        .arg(o.codec, QString::fromStdString(VideoCodec::names())));
+    // The worker's own encoders (raw bus) make H.264; H.265 is served from a stream.
+    if (o.codec != QLatin1String("h264") && !o.encoded)
+        return fail(QStringLiteral("--codec %1 needs --encoded: the RTSP worker's own encoder "
+                                   "makes H.264; serve an H.265 stream instead")
+                        .arg(o.codec));
 
     MountConfig main;
     if (parser.isSet(mount))
@@ -209,7 +225,7 @@ RtspOptions::Outcome RtspOptions::parse(const QStringList &arguments, RtspOption
     if (o.encoded) {
         for (const MountConfig &m : o.mounts)
             if (m.scales() || m.changesRate() || m.bitrateKbps || m.gop)
-                return fail(QStringLiteral("--encoded serves the bus's H.264 as it is: mount %1 "
+                return fail(QStringLiteral("--encoded serves the bus's video as it is: mount %1 "
                                            "cannot have its own size, rate, bitrate or GOP")
                                 .arg(m.path));
         if (parser.isSet(bitrate) || parser.isSet(gop))

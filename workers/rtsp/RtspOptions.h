@@ -28,7 +28,8 @@ struct RtspOptions {
     QList<MountConfig> mounts;
     int bitrateKbps = 2000;
     int gop = 60;
-    bool encoded = false; // the bus carries H.264 already: no scale, no encode
+    bool encoded = false; // the bus carries encoded video already: no scale, no encode
+    QString codec = QStringLiteral("h264"); // what an encoded bus carries (VideoCodec names)
 
     Auth auth = Auth::None;
     QList<User> users;

@@ -1,5 +1,6 @@
 // Pure logic of the recorder: retention (all three limits), names, the pre-event buffer, the
 // trigger lines, the command line and the encoder input's frame cadence.
+#include "EncoderChoice.h"
 #include "EventBuffer.h"
 #include "FrameCadence.h"
 #include "RecorderOptions.h"
@@ -358,6 +359,20 @@ TEST(RecorderOptions, DefaultsAndFlags)
     EXPECT_TRUE(options.encoded);
 }
 
+TEST(RecorderOptions, AnH265StreamIsParsedForItsContainer)
+{
+    RecorderOptions options;
+    std::string error;
+    ASSERT_TRUE(parse({"--socket", "/s", "--dir", "/d", "--encoded", "--codec", "h265"}, options,
+                      error))
+        << error;
+    EXPECT_EQ(EncoderChoice::description(options),
+              "h265parse ! capsfilter caps=video/x-h265,stream-format=hvc1,alignment=au");
+    ASSERT_TRUE(parse({"--socket", "/s", "--dir", "/d", "--encoded"}, options, error)) << error;
+    EXPECT_EQ(EncoderChoice::description(options),
+              "h264parse ! capsfilter caps=video/x-h264,stream-format=avc,alignment=au");
+}
+
 TEST(RecorderOptions, BadFlagsSayWhy)
 {
     const std::vector<QStringList> bad = {
@@ -371,6 +386,8 @@ TEST(RecorderOptions, BadFlagsSayWhy)
         {"--socket", "/s", "--dir", "/d", "--bitrate", "fast"},
         {"--socket", "/s", "--dir", "/d", "--no-such-flag"},
         {"--socket", "/s", "--dir", "/d", "stray"},
+        {"--socket", "/s", "--dir", "/d", "--encoded", "--codec", "vp9"},
+        {"--socket", "/s", "--dir", "/d", "--codec", "h265"}, // the own encoder makes H.264
     };
     for (const QStringList &args : bad) {
         RecorderOptions options;

@@ -89,6 +89,10 @@ private Q_SLOTS:
         QTest::newRow("encoded+size")
             << QStringList{"--socket", "s", "--encoded", "--size", "640x360"} << "--encoded";
         QTest::newRow("unknown") << QStringList{"--socket", "s", "--frobnicate"} << "frobnicate";
+        QTest::newRow("codec") << QStringList{"--socket", "s", "--encoded", "--codec", "vp9"}
+                               << "h264, h265";
+        QTest::newRow("h265 raw") << QStringList{"--socket", "s", "--codec", "h265"}
+                                  << "needs --encoded";
     }
 
     void rejects()
@@ -164,6 +168,26 @@ private Q_SLOTS:
                  QStringLiteral(
                      "zeroteesrc name=src socket-path=\"s\" client-name=\"rtsp-live\" "
                      "! rtph264pay name=pay0 pt=96 config-interval=0"));
+    }
+
+    void h265StreamIsPayloadedAndPushedAsH265()
+    {
+        RtspOptions o;
+        QString message;
+        QCOMPARE(parse({"--socket", "s", "--encoded", "--codec", "h265", "--push", "rtsp://h/x"}, &o,
+                       &message),
+                 RtspOptions::Outcome::Run);
+        const QString viewer = MountPipeline::describe(o, o.mounts[0], ElementChoice{},
+                                                       MountPipeline::Output::RtspPayloader,
+                                                       QStringLiteral("rtsp-live"));
+        QVERIFY2(viewer.endsWith(QStringLiteral("! rtph265pay name=pay0 pt=96 config-interval=0")),
+                 qPrintable(viewer));
+        const QString push = MountPipeline::describe(o, o.mounts[0], ElementChoice{},
+                                                     MountPipeline::Output::PushSink,
+                                                     QStringLiteral("push"));
+        QVERIFY2(push.contains(QStringLiteral("h265parse config-interval=-1 ! capsfilter "
+                                              "caps=video/x-h265,alignment=au ! rtspclientsink")),
+                 qPrintable(push));
     }
 };
 
