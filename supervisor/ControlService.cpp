@@ -2,6 +2,7 @@
 
 #include "EventLog.h"
 #include "Supervisor.h"
+#include "WorkerKinds.h"
 
 #include <QJsonArray>
 
@@ -72,7 +73,8 @@ QJsonObject ControlService::handle(const QJsonObject &request)
         WorkerConfig worker;
         const QJsonValue kind = request.value(QStringLiteral("kind"));
         if (!kind.isString())
-            return failure(QStringLiteral("'add' needs 'kind' (recorder, rtsp, ai or custom)"));
+            return failure(QStringLiteral("'add' needs 'kind' (%1)")
+                               .arg(WorkerKindInfo::configurableNames()));
         worker.kind = kind.toString();
         const QJsonValue name = request.value(QStringLiteral("name"));
         if (!name.isUndefined() && !name.isString())

@@ -7,6 +7,7 @@
 #include "HardwareProfile.h"
 #include "PrivateSocket.h"
 #include "StreamPlan.h"
+#include "WorkerKinds.h"
 #include "WorkerCommandBuilder.h"
 #include "WorkerReportText.h"
 
@@ -154,9 +155,10 @@ void Supervisor::shutdown()
 WorkerSpec Supervisor::specFor(const WorkerConfig &worker, QString *error, QString *encoder)
 {
     WorkerSpec spec;
-    std::optional<WorkerKind> kind = workerKindFromName(worker.kind);
-    if (!kind || *kind == WorkerKind::Encoder) {
-        *error = QStringLiteral("kind '%1' is not recorder, rtsp, ai or custom").arg(worker.kind);
+    const WorkerKindInfo *kind = WorkerKindInfo::named(worker.kind);
+    if (!kind || !kind->configurable) {
+        *error = QStringLiteral("kind '%1' is not %2")
+                     .arg(worker.kind, WorkerKindInfo::configurableNames());
         return spec;
     }
     const CameraConfig *camera = config_.camera(worker.camera);
@@ -164,9 +166,9 @@ WorkerSpec Supervisor::specFor(const WorkerConfig &worker, QString *error, QStri
         *error = QStringLiteral("no camera named '%1'").arg(worker.camera);
         return spec;
     }
-    spec.kind = *kind;
-    spec.acceptsInput = *kind == WorkerKind::Recorder; // event triggers arrive on stdin
-    spec.name = worker.name.isEmpty() ? workers_->uniqueName(*kind) : worker.name;
+    spec.kind = kind->kind;
+    spec.acceptsInput = kind->acceptsInput;
+    spec.name = worker.name.isEmpty() ? workers_->uniqueName(kind->kind) : worker.name;
     // Encode once: recorders and RTSP workers read a stream of the camera, never the raw bus
     // with an encoder of their own (docs/streams.md).
     StreamPlan::Assignment stream =

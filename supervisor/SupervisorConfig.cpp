@@ -2,6 +2,7 @@
 #include "ConsumerAdmission.h"
 #include "Toml.h"
 #include "VideoCodec.h"
+#include "WorkerKinds.h"
 
 #include <algorithm>
 
@@ -15,8 +16,6 @@ namespace zerotee {
 
 namespace {
 
-const QSet<QString> kWorkerKinds = {QStringLiteral("recorder"), QStringLiteral("rtsp"),
-                                    QStringLiteral("ai"), QStringLiteral("custom")};
 const QSet<QString> kFormats = {QStringLiteral("NV12"), QStringLiteral("I420"),
                                 QStringLiteral("YUY2"), QStringLiteral("GRAY8"),
                                 QStringLiteral("RGBA"), QStringLiteral("BGRx")};
@@ -244,7 +243,8 @@ void readWorker(const toml::table &table, const QString &prefix, WorkerConfig *w
     }
     r.rejectUnknown();
     if (worker->kind.isEmpty())
-        errors.add(r.name("kind"), QStringLiteral("is required (recorder, rtsp, ai or custom)"));
+        errors.add(r.name("kind"),
+                   QStringLiteral("is required (%1)").arg(WorkerKindInfo::configurableNames()));
     if (worker->name.isEmpty())
         worker->name = worker->kind;
 }
@@ -464,9 +464,9 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
     for (qsizetype i = 0; i < config.workers.size(); ++i) {
         const WorkerConfig &w = config.workers[i];
         QString key = QStringLiteral("worker[%1]").arg(i);
-        if (!kWorkerKinds.contains(w.kind))
+        if (const WorkerKindInfo *kind = WorkerKindInfo::named(w.kind); !kind || !kind->configurable)
             errors.add(key + QStringLiteral(".kind"),
-                       QStringLiteral("'%1' is not recorder, rtsp, ai or custom").arg(w.kind));
+                       QStringLiteral("'%1' is not %2").arg(w.kind, WorkerKindInfo::configurableNames()));
         if (!nameRe.match(w.name).hasMatch())
             errors.add(key + QStringLiteral(".name"),
                        QStringLiteral("'%1' is not a valid name").arg(w.name));

@@ -1,5 +1,7 @@
 #include "WorkerCommandBuilder.h"
 
+#include "WorkerKinds.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
@@ -28,71 +30,6 @@ QString checkOptionKeys(WorkerKind kind, const QVariantMap &options, const QStri
                 .arg(*it, workerKindName(kind),
                      allowed.isEmpty() ? QStringLiteral("none") : allowed.join(u", "));
         }
-    }
-    return {};
-}
-
-/// Option keys each worker program takes, as `key` for its `--key` flag (underscores become
-/// dashes). The worker checks the values; the supervisor catches unknown keys early.
-QStringList optionKeys(WorkerKind kind)
-{
-    switch (kind) {
-    case WorkerKind::Recorder:
-        return {QStringLiteral("dir"),
-                QStringLiteral("camera"),
-                QStringLiteral("segment_seconds"),
-                QStringLiteral("container"),
-                QStringLiteral("bitrate"),
-                QStringLiteral("gop"),
-                QStringLiteral("profile"),
-                QStringLiteral("encoded"),
-                QStringLiteral("codec"),
-                QStringLiteral("encoder"),
-                QStringLiteral("max_age_hours"),
-                QStringLiteral("max_total_mb"),
-                QStringLiteral("min_free_mb"),
-                QStringLiteral("mode"),
-                QStringLiteral("pre_event_seconds"),
-                QStringLiteral("post_event_seconds"),
-                QStringLiteral("queue_seconds"),
-                QStringLiteral("stream")};
-    case WorkerKind::Rtsp:
-        return {QStringLiteral("port"),
-                QStringLiteral("bind"),
-                QStringLiteral("mount"),
-                QStringLiteral("size"),
-                QStringLiteral("fps"),
-                QStringLiteral("bitrate"),
-                QStringLiteral("gop"),
-                QStringLiteral("encoded"),
-                QStringLiteral("codec"),
-                QStringLiteral("auth"),
-                QStringLiteral("user"),
-                QStringLiteral("tls_cert"),
-                QStringLiteral("tls_key"),
-                QStringLiteral("multicast_range"),
-                QStringLiteral("push"),
-                QStringLiteral("mount_profile"),
-                QStringLiteral("encoder"),
-                QStringLiteral("scaler"),
-                QStringLiteral("stream")};
-    case WorkerKind::Encoder:
-        return {QStringLiteral("output"),      QStringLiteral("stream"),
-                QStringLiteral("codec"),       QStringLiteral("bitrate"),
-                QStringLiteral("gop"),         QStringLiteral("size"),
-                QStringLiteral("fps"),         QStringLiteral("profile"),
-                QStringLiteral("encoder"),     QStringLiteral("scaler"),
-                QStringLiteral("always_on"),   QStringLiteral("allow_users"),
-                QStringLiteral("allow_groups")};
-    case WorkerKind::Ai:
-        return {
-            QStringLiteral("detector"),   QStringLiteral("fps"),         QStringLiteral("labels"),
-            QStringLiteral("score"),      QStringLiteral("nms"),         QStringLiteral("roi"),
-            QStringLiteral("min_area"),   QStringLiteral("sensitivity"), QStringLiteral("hold"),
-            QStringLiteral("min_hits"),   QStringLiteral("input_size"),  QStringLiteral("layout"),
-            QStringLiteral("work_width"), QStringLiteral("threads")};
-    case WorkerKind::Custom:
-        return {QStringLiteral("pipeline"), QStringLiteral("command")};
     }
     return {};
 }
@@ -129,19 +66,7 @@ bool isExecutableFile(const QString &path)
 
 QString WorkerCommandBuilder::executableName(WorkerKind kind)
 {
-    switch (kind) {
-    case WorkerKind::Recorder:
-        return QStringLiteral("zerotee-recorder");
-    case WorkerKind::Rtsp:
-        return QStringLiteral("zerotee-rtsp");
-    case WorkerKind::Ai:
-        return QStringLiteral("zerotee-ai");
-    case WorkerKind::Custom:
-        return QStringLiteral("gst-launch-1.0");
-    case WorkerKind::Encoder:
-        return QStringLiteral("zerotee-encoder");
-    }
-    return {};
+    return WorkerKindInfo::of(kind).program;
 }
 
 QString WorkerCommandBuilder::findExecutable(const QString &name, QString *searched) const
@@ -281,7 +206,7 @@ WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
     case WorkerKind::Rtsp:
     case WorkerKind::Ai:
     case WorkerKind::Encoder: {
-        if (QString error = checkOptionKeys(kind, options, optionKeys(kind)); !error.isEmpty())
+        if (QString error = checkOptionKeys(kind, options, WorkerKindInfo::of(kind).optionKeys); !error.isEmpty())
             return failure(error);
         if (kind == WorkerKind::Encoder &&
             options.value(QStringLiteral("output")).toString().isEmpty())
@@ -315,7 +240,7 @@ WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
         break;
     }
     case WorkerKind::Custom: {
-        if (QString error = checkOptionKeys(kind, options, optionKeys(kind)); !error.isEmpty())
+        if (QString error = checkOptionKeys(kind, options, WorkerKindInfo::of(kind).optionKeys); !error.isEmpty())
             return failure(error);
         const QString pipeline = options.value(QStringLiteral("pipeline")).toString();
         const QString program = options.value(QStringLiteral("command")).toString();

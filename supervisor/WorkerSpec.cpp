@@ -1,32 +1,18 @@
 #include "WorkerSpec.h"
 
+#include "WorkerKinds.h"
+
 namespace zerotee {
 
 QString workerKindName(WorkerKind kind)
 {
-    switch (kind) {
-    case WorkerKind::Recorder:
-        return QStringLiteral("recorder");
-    case WorkerKind::Rtsp:
-        return QStringLiteral("rtsp");
-    case WorkerKind::Ai:
-        return QStringLiteral("ai");
-    case WorkerKind::Custom:
-        return QStringLiteral("custom");
-    case WorkerKind::Encoder:
-        return QStringLiteral("encoder");
-    }
-    return QStringLiteral("custom");
+    return WorkerKindInfo::of(kind).name;
 }
 
 std::optional<WorkerKind> workerKindFromName(QStringView name)
 {
-    for (WorkerKind kind : {WorkerKind::Recorder, WorkerKind::Rtsp, WorkerKind::Ai,
-                            WorkerKind::Custom, WorkerKind::Encoder}) {
-        if (name == workerKindName(kind))
-            return kind;
-    }
-    return std::nullopt;
+    const WorkerKindInfo *info = WorkerKindInfo::named(name);
+    return info ? std::optional(info->kind) : std::nullopt;
 }
 
 QString WorkerSpec::validateName(QStringView name)

@@ -15,7 +15,7 @@ namespace zerotee {
 /// stream in use) are started by the supervisor itself for the recorders and RTSP workers.
 enum class WorkerKind { Recorder, Rtsp, Ai, Custom, Encoder };
 
-/// "recorder", "rtsp", "ai", "custom", "encoder".
+/// "recorder", "rtsp", "ai", "custom", "encoder" (WorkerKinds.h has each kind's row).
 QString workerKindName(WorkerKind kind);
 std::optional<WorkerKind> workerKindFromName(QStringView name);
 
