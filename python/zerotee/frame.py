@@ -31,6 +31,10 @@ for _name in ("RGBA", "BGRA", "ARGB", "ABGR", "RGBx", "BGRx", "xRGB", "xBGR"):
     _LAYOUTS[_name] = [(1, 1, 4)]
 
 
+def _time(value):
+    return None if value == _native.NO_TIMESTAMP else value
+
+
 class _Lease:
     """Owns one lease of the C library. Every array taken from the frame keeps it alive (through
     its buffer), so the lease ends when the frame is released *and* the last array is gone."""
@@ -56,16 +60,27 @@ class _Lease:
 
 def _view(address, size, lease, shape, strides):
     """A read-only numpy view of `size` bytes at `address` whose buffer holds `lease`."""
-    memory = (ctypes.c_ubyte * size).from_address(address)
+    memory = _bytes_at(size).from_address(address)
     memory.lease = lease  # the array's base chain ends here: alive while any view is
-    flat = np.frombuffer(memoryview(memory).toreadonly(), dtype=np.uint8)
-    return np.lib.stride_tricks.as_strided(flat, shape=shape, strides=strides, writeable=False)
+    return np.ndarray(shape, np.uint8, memoryview(memory).toreadonly(), 0, strides)
+
+
+def _bytes_at(size, _types={}):
+    """The ctypes array type of `size` bytes, made once per size (buffers repeat theirs)."""
+    kind = _types.get(size)
+    if kind is None:
+        kind = _types[size] = ctypes.c_ubyte * size
+    return kind
 
 
 class Frame:
     """A frame held by this consumer. Use it in a `with` block (or call release()): the planes
     are views of the shared buffer, valid until then. Arrays taken from it that outlive the
     block keep the lease (and count against the quota) until they are collected."""
+
+    # Fields are read from the library's frame struct when asked for: a frame costs little
+    # more than the call that got it (a Python consumer pays per frame for every attribute).
+    __slots__ = ("_subscriber", "_lease", "_struct", "_planes", "_data", "_released")
 
     def __init__(self, subscriber, handle, struct):
         self._subscriber = subscriber
@@ -74,25 +89,31 @@ class Frame:
         self._planes = None
         self._data = None
         self._released = False
-        self.width = struct.width
-        self.height = struct.height
-        self.format = struct.format.decode(errors="replace")
-        self.pts_ns = None if struct.pts_ns == _native.NO_TIMESTAMP else struct.pts_ns
-        self.duration_ns = None if struct.duration_ns == _native.NO_TIMESTAMP else struct.duration_ns
-        self.publish_ns = struct.publish_ns
-        self.sequence = struct.sequence
-        self.camera_sequence = struct.camera_sequence
-        self.flags = struct.flags
-        self.size = struct.size
-        self.drm_fourcc = struct.drm_fourcc
-        self.drm_modifier = struct.drm_modifier
-        self.fd = struct.fd
-        self.memory_type = "dmabuf" if struct.memory_type == _native.MEMORY_DMABUF else "memfd"
-        self.strides = [struct.planes[i].stride for i in range(struct.plane_count)]
-        self.offsets = [struct.planes[i].offset for i in range(struct.plane_count)]
-        # For importers (EGL, V4L2, an NPU): which fd holds each plane, and where in it.
-        self.plane_fds = [struct.planes[i].fd for i in range(struct.plane_count)]
-        self.fd_offsets = [struct.planes[i].fd_offset for i in range(struct.plane_count)]
+
+    width = property(lambda self: self._struct.width)
+    height = property(lambda self: self._struct.height)
+    format = property(lambda self: self._struct.format.decode(errors="replace"))
+    pts_ns = property(lambda self: _time(self._struct.pts_ns))
+    duration_ns = property(lambda self: _time(self._struct.duration_ns))
+    publish_ns = property(lambda self: self._struct.publish_ns)
+    sequence = property(lambda self: self._struct.sequence)
+    camera_sequence = property(lambda self: self._struct.camera_sequence)
+    flags = property(lambda self: self._struct.flags)
+    size = property(lambda self: self._struct.size)
+    drm_fourcc = property(lambda self: self._struct.drm_fourcc)
+    drm_modifier = property(lambda self: self._struct.drm_modifier)
+    fd = property(lambda self: self._struct.fd)
+    memory_type = property(
+        lambda self: "dmabuf" if self._struct.memory_type == _native.MEMORY_DMABUF else "memfd")
+    strides = property(lambda self: self._plane_field("stride"))
+    offsets = property(lambda self: self._plane_field("offset"))
+    # For importers (EGL, V4L2, an NPU): which fd holds each plane, and where in it.
+    plane_fds = property(lambda self: self._plane_field("fd"))
+    fd_offsets = property(lambda self: self._plane_field("fd_offset"))
+
+    def _plane_field(self, name):
+        planes = self._struct.planes
+        return [getattr(planes[i], name) for i in range(self._struct.plane_count)]
 
     @property
     def keyframe(self):
@@ -127,13 +148,14 @@ class Frame:
         return self._data
 
     def _plane(self, index):
-        plane = self._struct.planes[index]
-        layout = _LAYOUTS.get(self.format)
+        struct = self._struct
+        plane = struct.planes[index]
+        layout = _LAYOUTS.get(struct.format.decode(errors="replace"))
         stride = plane.stride
         if layout and index < len(layout):
             wdiv, hdiv, bpp = layout[index]
-            width = (self.width + wdiv - 1) // wdiv
-            rows = (self.height + hdiv - 1) // hdiv
+            width = (struct.width + wdiv - 1) // wdiv
+            rows = (struct.height + hdiv - 1) // hdiv
             shape = (rows, width) if bpp == 1 else (rows, width, bpp)
             strides = (stride, 1) if bpp == 1 else (stride, bpp, 1)
             if (rows - 1) * stride + width * bpp <= plane.size:
