@@ -3,12 +3,49 @@
 producer's 16-byte stamp and one byte per --touch-stride bytes of the Y plane (a strided numpy
 view, read in place) -> release. Prints one JSON line like zerotee-bench-consumer's."""
 import argparse
+import ctypes
 import json
 import time
 
 import numpy as np
 
 import zerotee
+from zerotee import _native
+
+
+def read_frame(sub, touch_stride):
+    """One frame through the package: (publish_ns, number, sum of the sampled bytes) or None."""
+    try:
+        frame = sub.next(timeout=0.2)
+    except zerotee.TimeoutError:
+        return None
+    with frame:
+        y = frame.planes[0]
+        publish_ns, number = y[0, :16].view(np.uint64)
+        # One byte per touch-stride bytes of the plane, rows and padding alike (as the C
+        # consumers read it): a strided view, no copy.
+        count = (frame.strides[0] * frame.height + touch_stride - 1) // touch_stride
+        samples = np.ndarray((count,), np.uint8, y, 0, (touch_stride,))
+        sampled = int(samples.sum())
+        del y, samples
+    return publish_ns, number, sampled
+
+
+class Floor:
+    """The cheapest Python loop there is: the library's next and release through ctypes and the
+    stamp read, no views, no work, none of the package's safety."""
+
+    def __init__(self, sub):
+        self.lib, self.pointer = _native.lib, sub._handle.pointer
+        self.struct = _native.FrameStruct()
+        self.stamp = ctypes.c_uint64 * 2
+
+    def read(self):
+        if self.lib.zt_subscriber_next(self.pointer, 200, ctypes.byref(self.struct)) != _native.OK:
+            return None
+        publish_ns, number = self.stamp.from_address(self.struct.planes[0].data)
+        self.lib.zt_frame_release(self.pointer, ctypes.byref(self.struct))
+        return publish_ns, number, 0
 
 
 def main():
@@ -18,6 +55,8 @@ def main():
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--touch-stride", type=int, default=4096)
     parser.add_argument("--policy", default="all")
+    parser.add_argument("--floor", action="store_true",
+                        help="only next + stamp + release through ctypes: the interpreter's floor")
     args = parser.parse_args()
     clock = time.CLOCK_MONOTONIC
     start = time.clock_gettime_ns(clock)
@@ -28,21 +67,13 @@ def main():
     last = None
     latency = []
     with zerotee.Subscriber(args.socket, policy=args.policy, name="bench-py") as sub:
+        floor = Floor(sub) if args.floor else None
         while time.clock_gettime_ns(clock) < end:
-            try:
-                frame = sub.next(timeout=0.2)
-            except zerotee.TimeoutError:
+            got = floor.read() if floor else read_frame(sub, args.touch_stride)
+            if got is None:
                 continue
-            with frame:
-                y = frame.planes[0]
-                publish_ns, number = y[0, :16].view(np.uint64)
-                # One byte per touch-stride bytes of the plane, rows and padding alike (as the C
-                # consumers read it): a strided view, no copy.
-                count = (frame.strides[0] * frame.height + args.touch_stride - 1) \
-                    // args.touch_stride
-                samples = np.ndarray((count,), np.uint8, y, 0, (args.touch_stride,))
-                touched += int(samples.sum())
-                del y, samples
+            publish_ns, number, sampled = got
+            touched += sampled
             now = time.clock_gettime_ns(clock)
             if cpu_start is None and now >= window_start:
                 cpu_start = time.process_time()

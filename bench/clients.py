@@ -13,6 +13,8 @@ over the consumers), and each kind's CPU per frame relative to zeroteesrc ! apps
 
     bench/clients.py [--build build] [--size 1920x1080] [--fps 30] [--consumers 4]
                      [--window 10] [--warmup 3] [--repeat 3] [--kinds python,c,zeroteesrc,shm]
+The kind python-floor is the cheapest Python loop there is (two library calls per frame through
+ctypes, the stamp read, no views, no work): what any Python consumer pays before its own code.
 """
 import argparse
 import json
@@ -31,9 +33,10 @@ def consumer_command(kind, build, socket_path, args):
     w, h = args.size.split("x")
     common = ["--socket", socket_path]
     total = str(args.warmup + args.window)
-    if kind == "python":
+    if kind in ("python", "python-floor"):
         return ["/usr/bin/python3", os.path.join(HERE, "client_bench_consumer.py")] + common + [
-            "--seconds", total, "--warmup", str(args.warmup), "--touch-stride", "4096"]
+            "--seconds", total, "--warmup", str(args.warmup), "--touch-stride", "4096"] + (
+            ["--floor"] if kind == "python-floor" else [])
     if kind == "c":
         return [os.path.join(build, "bench", "zerotee-bench-client")] + common + [
             "--seconds", total, "--warmup", str(args.warmup), "--touch-stride", "4096"]
@@ -91,7 +94,8 @@ def summarise(results):
             "missed": sum(r.get("missed", 0) for r in results), "frames": sum(frames)}
 
 
-LABELS = {"python": "Python client (zerotee package)", "c": "C client (libzerotee-client)",
+LABELS = {"python": "Python client (zerotee package)",
+          "python-floor": "Python floor: next + stamp + release through ctypes, nothing else", "c": "C client (libzerotee-client)",
           "zeroteesrc": "C: zeroteesrc ! appsink", "shm": "C: shmsrc ! appsink (shmsink)"}
 
 
