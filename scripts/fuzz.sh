@@ -21,6 +21,9 @@ cmake --build build-fuzz -j"${JOBS:-2}" --target "${TARGETS[@]}"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d /tmp/zerotee-xdg.XXXXXX)}
 chmod 0700 "$XDG_RUNTIME_DIR"
 export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
+# The suppressions match on full stacks: Debian's GLib has no frame pointers, so the fast
+# unwinder stops inside it (a GLib constructor's allocation then shows as g_malloc alone).
+export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
 # QProcess runs the worker's child setup in a vfork()ed child; a lazily bound symbol resolved
 # there by the dynamic loader corrupts the parent's stack in this instrumented build. Binding
 # everything at load avoids it (see docs/sanitizers-and-fuzzing.md).
