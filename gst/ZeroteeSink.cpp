@@ -4,6 +4,7 @@
 #include "BusPublisher.h"
 #include "ConsumerAdmission.h"
 #include "FramePublisher.h"
+#include "GstHolders.h"
 #include "MemfdBufferPool.h"
 #include "MonotonicClock.h"
 #include "PublisherPollLoop.h"
@@ -111,25 +112,20 @@ struct Runtime {
 
     std::unordered_map<zerotee::MemoryIdentity, Registration, zerotee::MemoryIdentityHash>
         registrations;
-    std::unordered_map<FramePublisher::BufferId, std::vector<GstBuffer *>> held;
-    std::vector<GstBuffer *> toUnref; // released under the mutex, unreffed outside it
+    std::unordered_map<FramePublisher::BufferId, std::vector<zerotee::GstBufferHolder>> held;
+    // Released by consumers under the bus mutex; dropped outside it (an unref may give a
+    // buffer back to its pool, which takes the pool's lock).
+    std::vector<zerotee::GstBufferHolder> toUnref;
     bool keyframeRequested = false;
     uint64_t useCounter = 0;
 
-    std::vector<GstBuffer *> takeUnrefs()
+    std::vector<zerotee::GstBufferHolder> takeUnrefs()
     {
-        std::vector<GstBuffer *> out;
+        std::vector<zerotee::GstBufferHolder> out;
         out.swap(toUnref);
         return out;
     }
 };
-
-void unrefAll(std::vector<GstBuffer *> &buffers)
-{
-    for (GstBuffer *buffer : buffers)
-        gst_buffer_unref(buffer);
-    buffers.clear();
-}
 
 } // namespace
 
@@ -440,12 +436,12 @@ static void zerotee_sink_io_thread(ZeroteeSink *self, Runtime *rt)
             GST_WARNING_OBJECT(self, "poll failed: %s", g_strerror(-ret));
             g_usleep(10000);
         }
-        std::vector<GstBuffer *> unrefs;
+        // Taken under the bus mutex, dropped outside it when this goes out of scope.
+        std::vector<zerotee::GstBufferHolder> unrefs;
         {
             std::lock_guard lock(rt->mutex());
             unrefs = rt->takeUnrefs();
         }
-        unrefAll(unrefs);
         zerotee_sink_push_keyframe_request(self, rt);
     }
 }
@@ -563,7 +559,8 @@ static gboolean zerotee_sink_start(GstBaseSink *basesink)
         auto it = raw->held.find(id);
         if (it == raw->held.end())
             return;
-        raw->toUnref.insert(raw->toUnref.end(), it->second.begin(), it->second.end());
+        for (zerotee::GstBufferHolder &buffer : it->second)
+            raw->toUnref.push_back(std::move(buffer));
         raw->held.erase(it);
     });
     rt->bus->setUpstreamHandler([raw](zerotee::wire::UpstreamKind kind, uint64_t) {
@@ -610,7 +607,7 @@ static gboolean zerotee_sink_stop(GstBaseSink *basesink)
         rt->ioThread.join();
     }
 
-    std::vector<GstBuffer *> unrefs;
+    std::vector<zerotee::GstBufferHolder> unrefs;
     zerotee::PublisherStats finalStats;
     {
         std::lock_guard lock(rt->mutex());
@@ -625,7 +622,8 @@ static gboolean zerotee_sink_stop(GstBaseSink *basesink)
         finalStats = rt->publisher().stats();
         unrefs = rt->takeUnrefs();
         for (auto &[id, buffers] : rt->held)
-            unrefs.insert(unrefs.end(), buffers.begin(), buffers.end());
+            for (zerotee::GstBufferHolder &buffer : buffers)
+                unrefs.push_back(std::move(buffer));
         rt->held.clear();
         rt->registrations.clear();
     }
@@ -633,7 +631,7 @@ static gboolean zerotee_sink_stop(GstBaseSink *basesink)
     rt->bus->setUpstreamHandler({});
     if (rt->ownBus)
         rt->bus->setWakeHandler({}); // an external host keeps its own
-    unrefAll(unrefs);
+    unrefs.clear(); // outside the bus mutex
 
     std::unique_ptr<Runtime> dead;
     {
@@ -814,28 +812,23 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
     if (!rt || gst_buffer_get_size(buffer) == 0)
         return GST_FLOW_OK;
 
-    GstBuffer *shared = nullptr;
-    bool copied = !zerotee::isFdBacked(buffer);
-    if (!copied) {
-        shared = gst_buffer_ref(buffer);
-    } else {
-        shared = zerotee_sink_copy_to_shared(self, buffer);
-        if (!shared)
-            return GST_FLOW_OK; // counted; the producer never waits
-    }
+    const bool copied = !zerotee::isFdBacked(buffer);
+    zerotee::GstBufferHolder shared(copied ? zerotee_sink_copy_to_shared(self, buffer)
+                                           : gst_buffer_ref(buffer));
+    if (!shared)
+        return GST_FLOW_OK; // counted; the producer never waits
     {
-        const char *memory = zerotee_sink_memory_kind(shared, copied);
+        const char *memory = zerotee_sink_memory_kind(shared.get(), copied);
         std::lock_guard statsLock(priv->statsMutex);
         priv->counters.memory = memory;
     }
 
     zerotee::BufferLayout layout;
     zerotee::MemoryIdentity identity;
-    int ret = zerotee::describeBuffer(shared, priv->isRawVideo ? &priv->videoInfo : nullptr,
+    int ret = zerotee::describeBuffer(shared.get(), priv->isRawVideo ? &priv->videoInfo : nullptr,
                                       &layout, &identity);
     if (ret < 0) {
         GST_WARNING_OBJECT(self, "cannot describe buffer: %s", g_strerror(-ret));
-        gst_buffer_unref(shared);
         return GST_FLOW_OK;
     }
 
@@ -859,10 +852,10 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
     // Registrations that are not used for this long are dropped, so that upstream that wraps a
     // new fd per frame does not pin memory forever.
     bool sourcesOwn = false;
-    const unsigned capacity = zerotee_sink_pool_capacity(self, shared, &sourcesOwn);
+    const unsigned capacity = zerotee_sink_pool_capacity(self, shared.get(), &sourcesOwn);
     size_t maxRegistrations = MAX(2 * capacity, 32u);
 
-    std::vector<GstBuffer *> unrefs;
+    std::vector<zerotee::GstBufferHolder> unrefs; // dropped outside the bus mutex, at the end
     bool wake = false;
     {
         std::lock_guard lock(rt->mutex());
@@ -907,18 +900,15 @@ static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffe
             it->second.lastUsed = ++rt->useCounter;
             FramePublisher::BufferId id = it->second.id;
             unsigned holders = publisher.publish(id, info, FramePublisher::Clock::now());
-            if (holders > 0) {
-                rt->held[id].push_back(shared);
-                shared = nullptr;
-            }
+            if (holders > 0)
+                rt->held[id].push_back(std::move(shared));
             for (const FramePublisher::PollItem &item : publisher.pollItems())
                 wake = wake || item.wantWrite;
         }
         unrefs = rt->takeUnrefs();
     }
-    if (shared)
-        gst_buffer_unref(shared);
-    unrefAll(unrefs);
+    shared.reset();
+    unrefs.clear();
     if (rt->loop)
         rt->loop->notePublished(zerotee::monotonicNowNs());
     if (wake)

@@ -13,15 +13,11 @@ namespace {
 GstCaps *sourceVideoCaps(GstPad *sinkPad)
 {
     GstCaps *found = nullptr;
-    std::vector<GstPad *> pads = upstreamSourcePads(sinkPad);
-    for (GstPad *pad : pads) {
-        if (GstCaps *caps = gst_pad_get_current_caps(pad)) {
-            if (gst_structure_has_name(gst_caps_get_structure(caps, 0), "video/x-raw"))
-                gst_caps_replace(&found, caps);
-            gst_caps_unref(caps);
-        }
+    for (const GstObjectHolder<GstPad> &pad : upstreamSourcePads(sinkPad)) {
+        g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad.get());
+        if (caps && gst_structure_has_name(gst_caps_get_structure(caps, 0), "video/x-raw"))
+            gst_caps_replace(&found, caps);
     }
-    unrefPads(pads);
     return found;
 }
 
@@ -59,7 +55,7 @@ void CaptureConversion::watch(GstPad *sinkPad)
 
 void CaptureConversion::onCaps(GstPad *sinkPad, GstCaps *busCaps)
 {
-    GstCaps *sourceCaps = sourceVideoCaps(sinkPad);
+    g_autoptr(GstCaps) sourceCaps = sourceVideoCaps(sinkPad);
     GstVideoInfo bus, source;
     QString description;
     if (busCaps && sourceCaps && gst_video_info_from_caps(&bus, busCaps) &&
@@ -68,8 +64,6 @@ void CaptureConversion::onCaps(GstPad *sinkPad, GstCaps *busCaps)
          GST_VIDEO_INFO_WIDTH(&bus) != GST_VIDEO_INFO_WIDTH(&source) ||
          GST_VIDEO_INFO_HEIGHT(&bus) != GST_VIDEO_INFO_HEIGHT(&source)))
         description = describe(source) + QStringLiteral(" -> ") + describe(bus);
-    if (sourceCaps)
-        gst_caps_unref(sourceCaps);
     QMutexLocker lock(&mutex_);
     description_ = description;
     converting_ = !description.isEmpty();

@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QPointer>
+#include <memory>
 #include <gst/gst.h>
 
 Q_LOGGING_CATEGORY(lcCapture, "zerotee.capture")
@@ -78,34 +79,29 @@ bool CaptureOwner::buildPipeline(QString *error)
         return false;
     }
     QString description = capturePipelineDescription(camera_, bool(branchFactory_));
-    GError *gerror = nullptr;
-    GstElement *pipeline = gst_parse_launch(description.toUtf8().constData(), &gerror);
+    g_autoptr(GError) gerror = nullptr;
+    GstElementHolder pipeline =
+        sinkIntoHolder(gst_parse_launch(description.toUtf8().constData(), &gerror));
     if (!pipeline || gerror) {
         *error =
             QStringLiteral("cannot build the capture pipeline (%1): %2")
                 .arg(description, QString::fromUtf8(gerror ? gerror->message : "unknown error"));
-        g_clear_error(&gerror);
-        if (pipeline)
-            gst_object_unref(pipeline);
         return false;
     }
-    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "bus");
+    g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline.get()), "bus");
     if (!sink || !ZEROTEE_IS_SINK(sink)) {
         // Only this binary's own ZeroteeSink can take a BusPublisher (see StaticElements.h).
         *error = QStringLiteral("the capture pipeline's zeroteesink is not this program's "
                                 "element (%1)")
                      .arg(sink ? QString::fromUtf8(G_OBJECT_TYPE_NAME(sink))
                                : QStringLiteral("no element named 'bus'"));
-        if (sink)
-            gst_object_unref(sink);
-        gst_object_unref(pipeline);
         return false;
     }
-    pipeline_ = pipeline;
+    pipeline_ = std::move(pipeline);
     setSinkBusPublisher(ZEROTEE_SINK(sink), &publisher_);
     g_object_set(sink, "pool-size", guint(camera_.poolSize), NULL);
     g_object_set(sink, "max-pool-mib", guint(camera_.maxPoolMib), NULL);
-    GstPad *pad = gst_element_get_static_pad(sink, "sink");
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(sink, "sink");
     gst_pad_add_probe(
         pad, GST_PAD_PROBE_TYPE_BUFFER,
         [](GstPad *, GstPadProbeInfo *, gpointer data) {
@@ -114,11 +110,12 @@ bool CaptureOwner::buildPipeline(QString *error)
         },
         &frameCounter_, nullptr);
     conversion_.watch(pad);
-    if (GstElement *tee = gst_bin_get_by_name(GST_BIN(pipeline_), "split")) {
+    g_autoptr(GstElement) tee = gst_bin_get_by_name(GST_BIN(pipeline_.get()), "split");
+    if (tee) {
         // tee does not pass a downstream pool upstream: answer the ALLOCATION query on its
         // sink pad with the bus sink's own answer, so the source still draws into the bus's
         // memfds and the branch reads the very same buffers.
-        GstPad *teeSink = gst_element_get_static_pad(tee, "sink");
+        g_autoptr(GstPad) teeSink = gst_element_get_static_pad(tee, "sink");
         gst_pad_add_probe(
             teeSink, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
             [](GstPad *, GstPadProbeInfo *info, gpointer data) {
@@ -128,15 +125,12 @@ bool CaptureOwner::buildPipeline(QString *error)
                 return gst_pad_query(static_cast<GstPad *>(data), query) ? GST_PAD_PROBE_HANDLED
                                                                          : GST_PAD_PROBE_OK;
             },
+            // The probe keeps its own reference; GStreamer drops it with the probe.
             gst_object_ref(pad), gst_object_unref);
-        gst_object_unref(teeSink);
-        gst_object_unref(tee);
     }
-    gst_object_unref(pad);
-    gst_object_unref(sink);
 
     // Bus messages come from streaming threads: hand them to the main thread.
-    GstBus *bus = gst_element_get_bus(pipeline_);
+    g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_.get());
     QPointer<CaptureOwner> self(this);
     auto *guard = new QPointer<CaptureOwner>(self);
     gst_bus_set_sync_handler(
@@ -149,7 +143,7 @@ bool CaptureOwner::buildPipeline(QString *error)
             if (branch && (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_WARNING) &&
                 gst_object_has_as_ancestor(GST_MESSAGE_SRC(message), GST_OBJECT(branch))) {
                 // The branch is optional: its errors never fail the capture.
-                GError *branchError = nullptr;
+                g_autoptr(GError) branchError = nullptr;
                 if (type == GST_MESSAGE_ERROR)
                     gst_message_parse_error(message, &branchError, nullptr);
                 else
@@ -157,7 +151,6 @@ bool CaptureOwner::buildPipeline(QString *error)
                 QString reason = QStringLiteral("%1: %2").arg(
                     QString::fromUtf8(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))),
                     QString::fromUtf8(branchError->message));
-                g_clear_error(&branchError);
                 QPointer<CaptureOwner> target = *owner;
                 const bool isError = type == GST_MESSAGE_ERROR;
                 QMetaObject::invokeMethod(
@@ -177,7 +170,7 @@ bool CaptureOwner::buildPipeline(QString *error)
             }
             if (type == GST_MESSAGE_ERROR) {
                 // Kept at once: a failing state change posts its reason before it returns.
-                GError *busError = nullptr;
+                g_autoptr(GError) busError = nullptr;
                 gst_message_parse_error(message, &busError, nullptr);
                 if (CaptureOwner *target = owner->data()) {
                     QMutexLocker lock(&target->busErrorMutex_);
@@ -185,18 +178,18 @@ bool CaptureOwner::buildPipeline(QString *error)
                         QString::fromUtf8(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))),
                         QString::fromUtf8(busError->message));
                 }
-                g_clear_error(&busError);
             }
             if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_EOS ||
                 type == GST_MESSAGE_WARNING) {
-                gst_message_ref(message);
+                // The queued call owns a reference until it ran (or was dropped unrun).
+                auto held = std::make_shared<GstMiniObjectHolder<GstMessage>>(
+                    gst_message_ref(message));
                 QPointer<CaptureOwner> target = *owner;
                 QMetaObject::invokeMethod(
                     target.data(),
-                    [target, message] {
+                    [target, held] {
                         if (target)
-                            target->handleMessage(message);
-                        gst_message_unref(message);
+                            target->handleMessage(held->get());
                     },
                     Qt::QueuedConnection);
             }
@@ -207,7 +200,6 @@ bool CaptureOwner::buildPipeline(QString *error)
             return GST_BUS_DROP;
         },
         guard, [](gpointer data) { delete static_cast<QPointer<CaptureOwner> *>(data); });
-    gst_object_unref(bus);
     return true;
 }
 
@@ -218,13 +210,9 @@ void CaptureOwner::teardown()
     const bool hadBranch = branch_ != nullptr;
     branchForBus_ = nullptr;
     branch_ = nullptr; // goes with the pipeline
-    if (branchTeePad_) {
-        gst_object_unref(branchTeePad_);
-        branchTeePad_ = nullptr;
-    }
-    gst_element_set_state(pipeline_, GST_STATE_NULL);
-    gst_object_unref(pipeline_);
-    pipeline_ = nullptr;
+    branchTeePad_.reset();
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    pipeline_.reset();
     tickTimer_.stop();
     if (hadBranch)
         emit branchAttachedChanged(false);
@@ -246,7 +234,7 @@ void CaptureOwner::start()
         QMutexLocker lock(&busErrorMutex_);
         busError_.clear();
     }
-    GstStateChangeReturn ret = gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+    GstStateChangeReturn ret = gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
     if (ret == GST_STATE_CHANGE_FAILURE) {
         QMutexLocker lock(&busErrorMutex_);
         QString reason =
@@ -289,29 +277,26 @@ void CaptureOwner::handleMessage(GstMessage *message)
         return;
     switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {
-        GError *error = nullptr;
-        gchar *debug = nullptr;
+        g_autoptr(GError) error = nullptr;
+        g_autofree gchar *debug = nullptr;
         gst_message_parse_error(message, &error, &debug);
         QString reason = QStringLiteral("%1: %2").arg(
             QString::fromUtf8(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))),
             QString::fromUtf8(error->message));
         qCDebug(lcCapture).noquote() << camera_.name << "debug:" << debug;
-        g_clear_error(&error);
-        g_free(debug);
         fail(reason);
         break;
     }
     case GST_MESSAGE_WARNING: {
-        GError *error = nullptr;
+        g_autoptr(GError) error = nullptr;
         gst_message_parse_warning(message, &error, nullptr);
         qCWarning(lcCapture).noquote() << camera_.name << error->message;
-        g_clear_error(&error);
         break;
     }
     case GST_MESSAGE_EOS:
         if (sourceLoops(camera_)) {
             // A file source plays again from the start; consumers see a continuous stream.
-            gst_element_seek_simple(pipeline_, GST_FORMAT_TIME,
+            gst_element_seek_simple(pipeline_.get(), GST_FORMAT_TIME,
                                     GstSeekFlags(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT), 0);
         } else {
             fail(QStringLiteral("the source ended"));
@@ -353,11 +338,9 @@ void CaptureOwner::adoptSourcePool()
     // A source that pushes its own buffers (a camera's videobuf2 buffers) has as many as it
     // allocated or can still create, whatever pool_size says: consumers are admitted against
     // that, so a pool that cannot grow degrades or refuses them instead of starving capture.
-    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline_), "bus");
-    GstPad *pad = gst_element_get_static_pad(sink, "sink");
+    g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline_.get()), "bus");
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(sink, "sink");
     sourcePool_ = sourcePool(pad);
-    gst_object_unref(pad);
-    gst_object_unref(sink);
     // zeroteesink sets the same bound from each frame's pool; the bus's own pool (not found
     // here) grows within max_pool_mib, which only the sink knows.
     if (sourcePool_.found) {
@@ -381,36 +364,26 @@ void CaptureOwner::attachBranch()
 {
     if (!branchFactory_ || !pipeline_ || branch_ || state_ != State::Running)
         return;
-    GstElement *tee = gst_bin_get_by_name(GST_BIN(pipeline_), "split");
+    g_autoptr(GstElement) tee = gst_bin_get_by_name(GST_BIN(pipeline_.get()), "split");
     if (!tee)
         return; // built before the factory was set
-    GstElement *bin = branchFactory_();
-    if (!bin) {
-        gst_object_unref(tee);
+    GstElementHolder bin = sinkIntoHolder(branchFactory_());
+    if (!bin)
         return;
-    }
-    gst_object_ref_sink(bin);
-    GstPad *binSink = gst_element_get_static_pad(bin, "sink");
-    if (!binSink || !gst_bin_add(GST_BIN(pipeline_), bin)) {
-        if (binSink)
-            gst_object_unref(binSink);
-        gst_object_unref(bin);
-        gst_object_unref(tee);
+    g_autoptr(GstPad) binSink = gst_element_get_static_pad(bin.get(), "sink");
+    if (!binSink || !gst_bin_add(GST_BIN(pipeline_.get()), bin.get())) {
         handleBranchError(QStringLiteral("the branch has no sink pad"));
         return;
     }
-    branch_ = bin;
-    branchForBus_ = bin;
-    gst_object_unref(bin); // the pipeline holds it now
+    branch_ = bin.get(); // the pipeline holds it now; our reference goes with `bin`
+    branchForBus_ = bin.get();
     // Running before linked: no buffer reaches a flushing pad. An async sink in the branch
     // must have async=false, or the live pipeline would wait for it to preroll.
-    bool ok = gst_element_sync_state_with_parent(bin);
+    bool ok = gst_element_sync_state_with_parent(bin.get());
     if (ok) {
-        branchTeePad_ = gst_element_request_pad_simple(tee, "src_%u");
-        ok = gst_pad_link(branchTeePad_, binSink) == GST_PAD_LINK_OK;
+        branchTeePad_.reset(gst_element_request_pad_simple(tee, "src_%u"));
+        ok = gst_pad_link(branchTeePad_.get(), binSink) == GST_PAD_LINK_OK;
     }
-    gst_object_unref(binSink);
-    gst_object_unref(tee);
     if (!ok) {
         // Its reason, if an element posted one, arrives as a branch error (queued) as well.
         handleBranchError(QStringLiteral("the branch did not start"));
@@ -430,15 +403,13 @@ void CaptureOwner::detachBranch()
     if (branchTeePad_) {
         // tee deactivates the pad first (waiting for a push in progress); the queue at the head
         // of the branch never blocks, so this is short.
-        GstElement *tee = gst_bin_get_by_name(GST_BIN(pipeline_), "split");
-        gst_element_release_request_pad(tee, branchTeePad_);
-        gst_object_unref(tee);
-        gst_object_unref(branchTeePad_);
-        branchTeePad_ = nullptr;
+        g_autoptr(GstElement) tee = gst_bin_get_by_name(GST_BIN(pipeline_.get()), "split");
+        gst_element_release_request_pad(tee, branchTeePad_.get());
+        branchTeePad_.reset();
     }
     gst_element_set_locked_state(bin, TRUE);
     gst_element_set_state(bin, GST_STATE_NULL);
-    gst_bin_remove(GST_BIN(pipeline_), bin);
+    gst_bin_remove(GST_BIN(pipeline_.get()), bin);
     qCInfo(lcCapture).noquote() << camera_.name << "branch detached";
     emit branchAttachedChanged(false);
 }
@@ -470,8 +441,8 @@ QJsonObject CaptureOwner::snapshot() const
         {QStringLiteral("branch_attached"), branch_ != nullptr},
     };
     if (pipeline_) {
-        GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline_), "bus");
-        GstStructure *stats = nullptr;
+        g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline_.get()), "bus");
+        g_autoptr(GstStructure) stats = nullptr;
         g_object_get(sink, "stats", &stats, NULL);
         if (stats) {
             guint64 pixelCopied = 0, copied = 0;
@@ -490,9 +461,7 @@ QJsonObject CaptureOwner::snapshot() const
             // What the bus carries: upstream-dmabuf is the camera's own buffers.
             if (const gchar *memory = gst_structure_get_string(stats, "memory"))
                 o.insert(QStringLiteral("memory"), QString::fromUtf8(memory));
-            gst_structure_free(stats);
         }
-        gst_object_unref(sink);
     }
     return o;
 }

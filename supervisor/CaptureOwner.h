@@ -2,6 +2,7 @@
 
 #include "BusPublisher.h"
 #include "CaptureConversion.h"
+#include "GstHolders.h"
 #include "RestartPolicy.h"
 #include "SourcePool.h"
 #include "SupervisorConfig.h"
@@ -94,10 +95,10 @@ private:
 
     CameraConfig camera_;
     BusPublisher &publisher_;
-    GstElement *pipeline_ = nullptr;
+    GstElementHolder pipeline_;
     BranchFactory branchFactory_;
     GstElement *branch_ = nullptr;   // owned by pipeline_ while attached
-    GstPad *branchTeePad_ = nullptr; // the tee's request pad feeding it
+    GstObjectHolder<GstPad> branchTeePad_; // the tee's request pad feeding it
     // Read by the bus sync handler to tell branch errors from capture errors.
     std::atomic<GstElement *> branchForBus_{nullptr};
     State state_ = State::Stopped;

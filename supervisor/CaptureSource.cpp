@@ -11,11 +11,8 @@ namespace {
 
 bool hasElement(const char *name)
 {
-    GstElementFactory *factory = gst_element_factory_find(name);
-    if (!factory)
-        return false;
-    gst_object_unref(factory);
-    return true;
+    g_autoptr(GstElementFactory) factory = gst_element_factory_find(name);
+    return factory != nullptr;
 }
 
 QString quoted(const QString &path)

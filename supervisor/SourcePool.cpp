@@ -5,49 +5,41 @@
 
 namespace zerotee {
 
-std::vector<GstPad *> upstreamSourcePads(GstPad *sinkPad)
+std::vector<GstObjectHolder<GstPad>> upstreamSourcePads(GstPad *sinkPad)
 {
-    std::vector<GstPad *> pads;
-    GstPad *pad = GST_PAD(gst_object_ref(sinkPad));
+    std::vector<GstObjectHolder<GstPad>> pads;
+    GstObjectHolder<GstPad> pad(GST_PAD(gst_object_ref(sinkPad)));
     for (int depth = 0; pad && depth < 32; ++depth) {
-        GstPad *peer = gst_pad_get_peer(pad);
-        gst_object_unref(pad);
-        pad = nullptr;
+        GstObjectHolder<GstPad> peer(gst_pad_get_peer(pad.get()));
+        pad.reset();
         if (!peer)
             break;
-        pads.push_back(peer);
-        GstElement *element = gst_pad_get_parent_element(peer);
+        g_autoptr(GstElement) element = gst_pad_get_parent_element(peer.get());
+        pads.push_back(std::move(peer));
         if (!element)
             break;
         GST_OBJECT_LOCK(element);
         if (element->numsinkpads == 1)
-            pad = GST_PAD(gst_object_ref(element->sinkpads->data));
+            pad.reset(GST_PAD(gst_object_ref(element->sinkpads->data)));
         GST_OBJECT_UNLOCK(element);
-        gst_object_unref(element);
     }
-    if (pad)
-        gst_object_unref(pad);
     return pads;
-}
-
-void unrefPads(std::vector<GstPad *> &pads)
-{
-    for (GstPad *pad : pads)
-        gst_object_unref(pad);
-    pads.clear();
 }
 
 SourcePool sourcePool(GstPad *busSinkPad)
 {
     SourcePool result;
-    std::vector<GstPad *> pads = upstreamSourcePads(busSinkPad);
-    GstElement *source = pads.empty() ? nullptr : gst_pad_get_parent_element(pads.back());
-    unrefPads(pads);
+    g_autoptr(GstElement) source = nullptr;
+    {
+        const std::vector<GstObjectHolder<GstPad>> pads = upstreamSourcePads(busSinkPad);
+        if (!pads.empty())
+            source = gst_pad_get_parent_element(pads.back().get());
+    }
     if (!source)
         return result;
     if (GST_IS_BASE_SRC(source)) {
-        if (GstBufferPool *pool = gst_base_src_get_buffer_pool(GST_BASE_SRC(source))) {
-            GstStructure *config = gst_buffer_pool_get_config(pool);
+        if (g_autoptr(GstBufferPool) pool = gst_base_src_get_buffer_pool(GST_BASE_SRC(source))) {
+            g_autoptr(GstStructure) config = gst_buffer_pool_get_config(pool);
             guint size = 0, min = 0, max = 0;
             // The bus's own pool offered upstream is sized by the sink, not by the source. By
             // name: the type lives in the plugin, and registering it here as well would clash.
@@ -58,11 +50,8 @@ SourcePool sourcePool(GstPad *busSinkPad)
                 result.minBuffers = min;
                 result.maxBuffers = max;
             }
-            gst_structure_free(config);
-            gst_object_unref(pool);
         }
     }
-    gst_object_unref(source);
     return result;
 }
 

@@ -1,16 +1,15 @@
 #pragma once
 
+#include "GstHolders.h"
+
 #include <QString>
 #include <vector>
-
-typedef struct _GstPad GstPad;
 
 namespace zerotee {
 
 /// The source pads upstream of @p sinkPad, nearest first, following elements with one input
-/// (converter, videorate, capsfilter, tee) up to the source: each pad is a new reference.
-std::vector<GstPad *> upstreamSourcePads(GstPad *sinkPad);
-void unrefPads(std::vector<GstPad *> &pads);
+/// (converter, videorate, capsfilter, tee) up to the source.
+std::vector<GstObjectHolder<GstPad>> upstreamSourcePads(GstPad *sinkPad);
 
 /// The pool a capture's source pushes its own buffers from (v4l2src's videobuf2 buffers with
 /// io-mode=dmabuf): the buffers the bus really has to lend, which a configured pool size cannot

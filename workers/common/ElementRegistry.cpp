@@ -6,11 +6,8 @@ namespace zerotee {
 
 bool ElementRegistry::has(const QString &name)
 {
-    GstElementFactory *factory = gst_element_factory_find(name.toUtf8().constData());
-    if (!factory)
-        return false;
-    gst_object_unref(factory);
-    return true;
+    g_autoptr(GstElementFactory) factory = gst_element_factory_find(name.toUtf8().constData());
+    return factory != nullptr;
 }
 
 QString ElementRegistry::first(std::initializer_list<const char *> names)

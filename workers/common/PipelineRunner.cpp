@@ -9,9 +9,8 @@ namespace zerotee {
 PipelineRunner::PipelineRunner(GstElement *pipeline, Options options)
     : pipeline_(pipeline), options_(std::move(options)), loop_(g_main_loop_new(nullptr, FALSE))
 {
-    GstBus *bus = gst_element_get_bus(pipeline_);
+    g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
     busWatch_ = gst_bus_add_watch(bus, &PipelineRunner::onBusMessage, this);
-    gst_object_unref(bus);
     auto onSignal = [](gpointer data) -> gboolean {
         static_cast<PipelineRunner *>(data)->stop();
         return G_SOURCE_CONTINUE;
@@ -34,23 +33,20 @@ PipelineRunner::~PipelineRunner()
          {busWatch_, tickSource_, eosTimeoutSource_, signalSources_[0], signalSources_[1]})
         if (id)
             g_source_remove(id);
-    g_main_loop_unref(loop_);
+    g_main_loop_unref(loop_); // after the sources above, which were attached to it
 }
 
 int PipelineRunner::run()
 {
     if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
         // The element that failed says why on the bus; a bare "did not start" tells no one.
-        GstBus *bus = gst_element_get_bus(pipeline_);
-        GstMessage *message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
-        gst_object_unref(bus);
+        g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
+        g_autoptr(GstMessage) message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
         if (message) {
-            GError *error = nullptr;
+            g_autoptr(GError) error = nullptr;
             gst_message_parse_error(message, &error, nullptr);
             std::fprintf(stderr, "the pipeline did not start: %s: %s\n",
                          GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), error->message);
-            g_clear_error(&error);
-            gst_message_unref(message);
         } else {
             std::fprintf(stderr, "the pipeline did not start (no element said why)\n");
         }
@@ -92,13 +88,11 @@ gboolean PipelineRunner::onBusMessage(GstBus *, GstMessage *message, gpointer da
     case GST_MESSAGE_ERROR: {
         if (self->options_.onError && self->options_.onError(message))
             break;
-        GError *error = nullptr;
-        gchar *debug = nullptr;
+        g_autoptr(GError) error = nullptr;
+        g_autofree gchar *debug = nullptr;
         gst_message_parse_error(message, &error, &debug);
         std::fprintf(stderr, "error from %s: %s\n%s\n", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)),
                      error->message, debug ? debug : "");
-        g_clear_error(&error);
-        g_free(debug);
         self->exitCode_ = 1;
         g_main_loop_quit(self->loop_);
         break;

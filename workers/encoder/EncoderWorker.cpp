@@ -77,11 +77,7 @@ EncoderWorker::EncoderWorker(EncoderOptions options, WorkerReporter &reporter)
 {
 }
 
-EncoderWorker::~EncoderWorker()
-{
-    if (pipeline_)
-        gst_object_unref(pipeline_);
-}
+EncoderWorker::~EncoderWorker() = default;
 
 QString EncoderWorker::pickEncoder(const EncoderOptions &options)
 {
@@ -300,25 +296,25 @@ int EncoderWorker::run()
     }
     const QString description = describe(options_, encoderName_, scaler);
     g_printerr("zerotee-encoder: %s\n", qPrintable(description));
-    GError *error = nullptr;
-    pipeline_ = gst_parse_launch(description.toUtf8().constData(), &error);
+    g_autoptr(GError) error = nullptr;
+    pipeline_ = sinkIntoHolder(gst_parse_launch(description.toUtf8().constData(), &error));
     if (!pipeline_) {
         g_printerr("zerotee-encoder: cannot build the pipeline: %s\n",
                    error ? error->message : "unknown");
-        g_clear_error(&error);
         return 1;
     }
-    gst_object_ref_sink(pipeline_);
-    encoder_ = gst_bin_get_by_name(GST_BIN(pipeline_), "enc");
-    sink_ = gst_bin_get_by_name(GST_BIN(pipeline_), "sink");
-    // The pipeline keeps them alive; borrowed pointers from here on.
-    gst_object_unref(encoder_);
-    gst_object_unref(sink_);
+    {
+        g_autoptr(GstElement) encoder = gst_bin_get_by_name(GST_BIN(pipeline_.get()), "enc");
+        g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline_.get()), "sink");
+        // The pipeline keeps them alive: borrowed pointers from here on.
+        encoder_ = encoder;
+        sink_ = sink;
+    }
     {
         g_autoptr(GstPad) encSink = gst_element_get_static_pad(encoder_, "sink");
         g_autoptr(GstPad) encSrc = gst_element_get_static_pad(encoder_, "src");
         g_autoptr(GstPad) busSink = gst_element_get_static_pad(sink_, "sink");
-        g_autoptr(GstElement) source = gst_bin_get_by_name(GST_BIN(pipeline_), "src");
+        g_autoptr(GstElement) source = gst_bin_get_by_name(GST_BIN(pipeline_.get()), "src");
         g_autoptr(GstPad) cameraPad = gst_element_get_static_pad(source, "src");
         gst_pad_add_probe(
             cameraPad,
@@ -335,7 +331,7 @@ int EncoderWorker::run()
     PipelineRunner::Options runnerOptions;
     runnerOptions.tickInterval = std::chrono::milliseconds(kTickMs);
     runnerOptions.onTick = [this] { tick(); };
-    PipelineRunner runner(pipeline_, runnerOptions);
+    PipelineRunner runner(pipeline_.get(), runnerOptions);
     return runner.run();
 }
 

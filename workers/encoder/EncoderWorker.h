@@ -2,6 +2,7 @@
 
 #include "EncoderOptions.h"
 #include "FrameCadence.h"
+#include "GstHolders.h"
 
 #include <QString>
 #include <atomic>
@@ -57,7 +58,7 @@ private:
     EncoderOptions options_;
     WorkerReporter &reporter_;
     QString encoderName_;
-    GstElement *pipeline_ = nullptr;
+    GstElementHolder pipeline_;
     GstElement *encoder_ = nullptr; // borrowed from the pipeline
     GstElement *sink_ = nullptr;    // borrowed from the pipeline
 

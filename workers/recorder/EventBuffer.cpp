@@ -7,10 +7,7 @@ EventBuffer::EventBuffer(GstClockTime window, uint64_t maxBytes)
 {
 }
 
-EventBuffer::~EventBuffer()
-{
-    clear();
-}
+EventBuffer::~EventBuffer() = default;
 
 void EventBuffer::push(GstBuffer *buffer, GstClockTime time)
 {
@@ -19,7 +16,7 @@ void EventBuffer::push(GstBuffer *buffer, GstClockTime time)
     const bool keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
     if (items_.empty() && !keyframe)
         return;
-    items_.push_back({gst_buffer_ref(buffer), time, keyframe});
+    items_.push_back({GstBufferHolder(gst_buffer_ref(buffer)), time, keyframe});
     bytes_ += gst_buffer_get_size(buffer);
     trim();
 }
@@ -41,37 +38,34 @@ void EventBuffer::trim()
             newestKey = i;
     uint64_t held = bytes_;
     for (size_t i = 0; i < keep; ++i)
-        held -= gst_buffer_get_size(items_[i].buffer);
+        held -= gst_buffer_get_size(items_[i].buffer.get());
     for (size_t i = keep + 1; held > maxBytes_ && i <= newestKey; ++i) {
         if (!items_[i].keyframe)
             continue;
         for (size_t j = keep; j < i; ++j)
-            held -= gst_buffer_get_size(items_[j].buffer);
+            held -= gst_buffer_get_size(items_[j].buffer.get());
         keep = i;
     }
     for (size_t i = 0; i < keep; ++i) {
-        bytes_ -= gst_buffer_get_size(items_.front().buffer);
-        gst_buffer_unref(items_.front().buffer);
+        bytes_ -= gst_buffer_get_size(items_.front().buffer.get());
         items_.pop_front();
     }
 }
 
-std::vector<GstBuffer *> EventBuffer::snapshot(GstClockTime from) const
+std::vector<GstBufferHolder> EventBuffer::snapshot(GstClockTime from) const
 {
-    std::vector<GstBuffer *> out;
+    std::vector<GstBufferHolder> out;
     size_t start = 0;
     for (size_t i = 0; i < items_.size() && items_[i].time <= from; ++i)
         if (items_[i].keyframe)
             start = i;
     for (size_t i = start; i < items_.size(); ++i)
-        out.push_back(gst_buffer_ref(items_[i].buffer));
+        out.emplace_back(gst_buffer_ref(items_[i].buffer.get()));
     return out;
 }
 
 void EventBuffer::clear()
 {
-    for (Item &item : items_)
-        gst_buffer_unref(item.buffer);
     items_.clear();
     bytes_ = 0;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "GstHolders.h"
+
 #include <gst/gst.h>
 
 #include <cstdint>
@@ -26,8 +28,8 @@ public:
     /// first keyframe, are ignored.
     void push(GstBuffer *buffer, GstClockTime time);
     /// New references to the buffers from the newest keyframe at or before @p from (or the
-    /// oldest keyframe held, if none is that old) to the newest. The caller unrefs them.
-    std::vector<GstBuffer *> snapshot(GstClockTime from) const;
+    /// oldest keyframe held, if none is that old) to the newest.
+    std::vector<GstBufferHolder> snapshot(GstClockTime from) const;
     void clear();
 
     size_t size() const { return items_.size(); }
@@ -37,7 +39,7 @@ public:
 
 private:
     struct Item {
-        GstBuffer *buffer;
+        GstBufferHolder buffer;
         GstClockTime time;
         bool keyframe;
     };

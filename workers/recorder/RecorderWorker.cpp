@@ -63,6 +63,8 @@ RecorderWorker::~RecorderWorker()
             gst_caps_unref(caps_);
         caps_ = nullptr;
     }
+    // Members released by hand, in this order: the pads and elements before the pipeline that
+    // holds them, the clock after the pipeline that uses it.
     if (sinkPad_)
         gst_object_unref(sinkPad_);
     if (source_)
@@ -86,16 +88,15 @@ int RecorderWorker::run()
                                     EncoderChoice::description(options_) +
                                     " ! appsink name=sink sync=false";
     std::fprintf(stderr, "recorder: capture pipeline: %s\n", description.c_str());
-    GError *error = nullptr;
+    g_autoptr(GError) error = nullptr;
     pipeline_ = gst_parse_launch(description.c_str(), &error);
     if (!pipeline_ || error) {
         std::fprintf(stderr, "recorder: cannot build the capture pipeline: %s\n",
                      error ? error->message : "unknown error");
-        g_clear_error(&error);
         return 1;
     }
     source_ = gst_bin_get_by_name(GST_BIN(pipeline_), "bus");
-    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline_), "sink");
+    g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline_), "sink");
     g_object_set(source_, "socket-path", options_.socketPath.c_str(), "quota", options_.quota,
                  "client-name", ("recorder-" + options_.camera).c_str(), nullptr);
     GstAppSinkCallbacks callbacks{};
@@ -103,22 +104,19 @@ int RecorderWorker::run()
     callbacks.eos = &RecorderWorker::onEos;
     gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, this, nullptr);
     sinkPad_ = gst_element_get_static_pad(sink, "sink");
-    GstPad *rawPad = gst_element_get_static_pad(source_, "src");
+    g_autoptr(GstPad) rawPad = gst_element_get_static_pad(source_, "src");
     gst_pad_add_probe(
         rawPad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
         &RecorderWorker::onRawFrame, this, nullptr);
-    gst_object_unref(rawPad);
-    gst_object_unref(sink);
     // The system clock is CLOCK_MONOTONIC, like the bus timestamps; use it explicitly so
     // toUtcMs() is right whatever the pipeline would pick.
     clock_ = gst_system_clock_obtain();
     gst_pipeline_use_clock(GST_PIPELINE(pipeline_), clock_);
 
-    GIOChannel *in = g_io_channel_unix_new(0);
+    g_autoptr(GIOChannel) in = g_io_channel_unix_new(0);
     g_io_channel_set_flags(in, G_IO_FLAG_NONBLOCK, nullptr);
     stdinWatch_ = g_io_add_watch(in, GIOCondition(G_IO_IN | G_IO_HUP | G_IO_ERR),
                                  &RecorderWorker::onStdin, this);
-    g_io_channel_unref(in);
     usr1Source_ = g_unix_signal_add(
         SIGUSR1,
         [](gpointer data) -> gboolean {
@@ -186,11 +184,10 @@ std::unique_ptr<StorageWriter> RecorderWorker::makeWriter(const std::string &lab
 
 GstFlowReturn RecorderWorker::onNewSample(GstAppSink *sink, gpointer data)
 {
-    GstSample *sample = gst_app_sink_pull_sample(sink);
+    g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
     if (!sample)
         return GST_FLOW_EOS;
     static_cast<RecorderWorker *>(data)->handleSample(sample);
-    gst_sample_unref(sample);
     return GST_FLOW_OK;
 }
 
@@ -327,9 +324,8 @@ void RecorderWorker::trigger(const std::string &label)
         live_.reset();
         return;
     }
-    for (GstBuffer *buffer : ring_.snapshot(now > pre ? now - pre : 0)) {
-        live_->push(buffer);
-        gst_buffer_unref(buffer);
+    for (const GstBufferHolder &buffer : ring_.snapshot(now > pre ? now - pre : 0)) {
+        live_->push(buffer.get());
     }
     eventEnd_ = now + post;
     std::fprintf(stderr, "recorder: event '%s'\n", label.c_str());
@@ -541,19 +537,17 @@ gboolean RecorderWorker::onStdin(GIOChannel *channel, GIOCondition condition, gp
 {
     auto *self = static_cast<RecorderWorker *>(data);
     for (;;) {
-        gchar *line = nullptr;
+        g_autofree gchar *line = nullptr;
         gsize length = 0;
         const GIOStatus status = g_io_channel_read_line(channel, &line, &length, nullptr, nullptr);
         if (status == G_IO_STATUS_NORMAL && line) {
             const TriggerParser::Result result = TriggerParser::parse(line);
-            g_free(line);
             if (!result.error.empty())
                 std::fprintf(stderr, "recorder: stdin: %s\n", result.error.c_str());
             else if (result.isTrigger)
                 self->trigger(result.label);
             continue;
         }
-        g_free(line);
         if (status == G_IO_STATUS_EOF || status == G_IO_STATUS_ERROR) {
             // stdin closed (e.g. started from a shell with </dev/null): only SIGUSR1 remains.
             self->stdinWatch_ = 0;

@@ -20,6 +20,7 @@ StorageWriter::~StorageWriter()
 {
     if (busWatch_)
         g_source_remove(busWatch_);
+    // By hand, in this order: the bus watch, then the pipeline (stopped), then its caps.
     if (pipeline_) {
         gst_element_set_state(pipeline_, GST_STATE_NULL);
         gst_object_unref(pipeline_);
@@ -49,9 +50,9 @@ int StorageWriter::start(GstCaps *caps, const GstSegment *segment)
                  "max-bytes", guint64(0), "handle-segment-change", TRUE, nullptr);
 
     // Unbuffered file writes: a kill -9 then loses only what the muxer itself still holds.
-    GstStructure *sinkProperties =
+    g_autoptr(GstStructure) sinkProperties =
         gst_structure_new("properties", "buffer-mode", G_TYPE_INT, 2, nullptr);
-    GstStructure *muxProperties =
+    g_autoptr(GstStructure) muxProperties =
         options_.container == Container::Mp4
             ? gst_structure_new("properties", "fragment-duration", G_TYPE_UINT, 1000u, nullptr)
             : gst_structure_new_empty("properties");
@@ -61,22 +62,18 @@ int StorageWriter::start(GstCaps *caps, const GstSegment *segment)
                  "muxer-properties", muxProperties, "sink-factory", "filesink", "sink-properties",
                  sinkProperties, "max-size-time", guint64(options_.segmentLength),
                  "send-keyframe-requests", options_.segmentLength > 0 ? TRUE : FALSE, nullptr);
-    gst_structure_free(sinkProperties);
-    gst_structure_free(muxProperties);
     g_signal_connect(splitmux, "format-location-full", G_CALLBACK(&StorageWriter::onFormatLocation),
                      this);
     if (!gst_element_link(appsrc_, splitmux)) {
         std::fprintf(stderr, "recorder: cannot link appsrc to splitmuxsink\n");
         return -EINVAL;
     }
-    GstPad *pad = gst_element_get_static_pad(appsrc_, "src");
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(appsrc_, "src");
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &StorageWriter::onUpstreamEvent, this,
                       nullptr);
-    gst_object_unref(pad);
 
-    GstBus *bus = gst_element_get_bus(pipeline_);
+    g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
     busWatch_ = gst_bus_add_watch(bus, &StorageWriter::onBusMessage, this);
-    gst_object_unref(bus);
     if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
         return -EIO;
     return 0;
@@ -116,9 +113,8 @@ StorageWriter::PushResult StorageWriter::push(GstBuffer *buffer)
             GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : GST_BUFFER_DTS(buffer);
     // Buffers go with the capture pipeline's segment (encoders shift timestamps, x264enc by
     // 1000 h), so running times, and splitmuxsink's keyframe requests, mean the same on both.
-    GstSample *sample = gst_sample_new(buffer, caps_, &segment_, nullptr);
+    g_autoptr(GstSample) sample = gst_sample_new(buffer, caps_, &segment_, nullptr);
     const GstFlowReturn flow = gst_app_src_push_sample(src, sample);
-    gst_sample_unref(sample);
     if (flow != GST_FLOW_OK) {
         ++drops_;
         return PushResult::Dropped;
@@ -142,20 +138,18 @@ bool StorageWriter::finishBlocking(GstClockTime timeout)
         g_source_remove(busWatch_);
         busWatch_ = 0;
     }
-    GstBus *bus = gst_element_get_bus(pipeline_);
+    g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
     const GstClockTime deadline = gst_util_get_timestamp() + timeout;
     bool done = finished_;
     while (!done) {
         const GstClockTime now = gst_util_get_timestamp();
         if (now >= deadline)
             break;
-        GstMessage *message = gst_bus_timed_pop(bus, deadline - now);
+        g_autoptr(GstMessage) message = gst_bus_timed_pop(bus, deadline - now);
         if (!message)
             break;
         done = handle(message) || GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR;
-        gst_message_unref(message);
     }
-    gst_object_unref(bus);
     return finished_;
 }
 
@@ -193,16 +187,14 @@ bool StorageWriter::handle(GstMessage *message)
         break;
     }
     case GST_MESSAGE_ERROR: {
-        GError *error = nullptr;
-        gchar *debug = nullptr;
+        g_autoptr(GError) error = nullptr;
+        g_autofree gchar *debug = nullptr;
         gst_message_parse_error(message, &error, &debug);
         const bool noSpace =
             error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT;
         std::string text = error->message;
         std::fprintf(stderr, "recorder: storage error from %s: %s\n%s\n",
                      GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), error->message, debug ? debug : "");
-        g_clear_error(&error);
-        g_free(debug);
         if (options_.onError)
             options_.onError(text, noSpace);
         break;

@@ -41,14 +41,13 @@ MountFactory::MountFactory(const RtspOptions &options, const MountConfig &mount,
     // Live: no retransmission buffer to fill, no extra jitter latency on our side.
     gst_rtsp_media_factory_set_latency(factory_, 0);
 
-    GstRTSPAddressPool *pool = gst_rtsp_address_pool_new();
+    g_autoptr(GstRTSPAddressPool) pool = gst_rtsp_address_pool_new();
     gst_rtsp_address_pool_add_range(
         pool, options.multicastFirst.toLatin1().constData(),
         options.multicastLast.toLatin1().constData(), guint16(options.multicastPortMin),
         guint16(options.multicastPortMax), guint8(options.multicastTtl));
     gst_rtsp_media_factory_set_address_pool(factory_, pool);
     gst_rtsp_media_factory_set_max_mcast_ttl(factory_, guint(options.multicastTtl));
-    g_object_unref(pool);
 
     if (options.auth != RtspOptions::Auth::None || !options.tlsCertFile.isEmpty())
         gst_rtsp_media_factory_add_role(factory_, kViewerRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
@@ -61,6 +60,7 @@ MountFactory::MountFactory(const RtspOptions &options, const MountConfig &mount,
 
 MountFactory::~MountFactory()
 {
+    // Disconnected before our reference goes: the mount points may keep the factory alive.
     g_signal_handlers_disconnect_by_data(factory_, this);
     g_object_unref(factory_);
     g_weak_ref_clear(&media_);
@@ -73,11 +73,8 @@ GstRTSPMedia *MountFactory::currentMedia() const
 
 bool MountFactory::owns(GstRTSPMedia *media) const
 {
-    GstRTSPMedia *current = currentMedia();
-    const bool same = current && current == media;
-    if (current)
-        g_object_unref(current);
-    return same;
+    g_autoptr(GstRTSPMedia) current = currentMedia();
+    return current && current == media;
 }
 
 void MountFactory::onMediaConfigure(GstRTSPMediaFactory *, GstRTSPMedia *media, gpointer data)
@@ -89,39 +86,32 @@ void MountFactory::onMediaConfigure(GstRTSPMediaFactory *, GstRTSPMedia *media, 
         g_weak_ref_set(&self->media_, media);
         self->mediaGeneration_++;
     }
-    GstElement *bin = gst_rtsp_media_get_element(media);
-    if (GstElement *pay = gst_bin_get_by_name(GST_BIN(bin), MountPipeline::kPayloaderName)) {
-        GstPad *src = gst_element_get_static_pad(pay, "src");
+    g_autoptr(GstElement) bin = gst_rtsp_media_get_element(media);
+    g_autoptr(GstElement) pay = gst_bin_get_by_name(GST_BIN(bin), MountPipeline::kPayloaderName);
+    if (pay) {
+        g_autoptr(GstPad) src = gst_element_get_static_pad(pay, "src");
         gst_pad_add_probe(
             src, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
             &MountFactory::countPayloadBytes, new std::shared_ptr<Counters>(self->counters_),
             [](gpointer p) { delete static_cast<std::shared_ptr<Counters> *>(p); });
-        gst_object_unref(src);
-        gst_object_unref(pay);
     }
-    if (GstElement *encoder = gst_bin_get_by_name(GST_BIN(bin), MountPipeline::kEncoderName)) {
+    g_autoptr(GstElement) encoder = gst_bin_get_by_name(GST_BIN(bin), MountPipeline::kEncoderName);
+    if (encoder) {
         // Counted until the element is finalized: the proof that viewers share one encoder.
         self->counters_->encodersAlive++;
         g_object_weak_ref(G_OBJECT(encoder), &MountFactory::onEncoderFinalized,
                           new std::shared_ptr<Counters>(self->counters_));
-        gst_object_unref(encoder);
     }
-    gst_object_unref(bin);
     if (self->perViewer_) {
         // The pipeline exists (the factory made it before media-configure); the RTP sinks are
         // added when the media is prepared.
-        GstElement *element = gst_rtsp_media_get_element(media);
-        GstObject *pipeline = element ? gst_object_get_parent(GST_OBJECT(element)) : nullptr;
+        g_autoptr(GstObject) pipeline = bin ? gst_object_get_parent(GST_OBJECT(bin)) : nullptr;
         if (pipeline && GST_IS_BIN(pipeline)) {
             g_signal_connect(pipeline, "element-added",
                              G_CALLBACK(&MountFactory::onPerViewerElementAdded), nullptr);
             g_signal_connect(pipeline, "deep-element-added",
                              G_CALLBACK(&MountFactory::onPerViewerDeepElementAdded), nullptr);
         }
-        if (pipeline)
-            gst_object_unref(pipeline);
-        if (element)
-            gst_object_unref(element);
     }
     std::fprintf(stderr, "zerotee-rtsp: %s: new media (pipeline #%llu)\n",
                  qPrintable(self->mount_.path),
@@ -144,21 +134,18 @@ void MountFactory::onPerViewerElementAdded(GstBin *, GstElement *element, gpoint
         return;
     // gst-rtsp-server configures its sinks after adding them: turned off again at the first
     // data (a one-shot probe), from the streaming thread, before it is rendered.
-    GstPad *pad = gst_element_get_static_pad(element, "sink");
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(element, "sink");
     if (!pad)
         return;
     gst_pad_add_probe(
         pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
         [](GstPad *sinkPad, GstPadProbeInfo *, gpointer) {
-            GstElement *sink = gst_pad_get_parent_element(sinkPad);
-            if (sink) {
+            g_autoptr(GstElement) sink = gst_pad_get_parent_element(sinkPad);
+            if (sink)
                 g_object_set(sink, "sync", FALSE, nullptr);
-                gst_object_unref(sink);
-            }
             return GST_PAD_PROBE_REMOVE;
         },
         nullptr, nullptr);
-    gst_object_unref(pad);
 }
 
 void MountFactory::onEncoderFinalized(gpointer data, GObject *)
@@ -185,63 +172,52 @@ GstPadProbeReturn MountFactory::countPayloadBytes(GstPad *, GstPadProbeInfo *inf
 
 void MountFactory::requestKeyframe(GstRTSPMedia *media)
 {
-    GstElement *bin = gst_rtsp_media_get_element(media);
+    g_autoptr(GstElement) bin = gst_rtsp_media_get_element(media);
     if (!bin)
         return;
-    if (GstElement *pay = gst_bin_get_by_name(GST_BIN(bin), MountPipeline::kPayloaderName)) {
-        GstPad *sink = gst_element_get_static_pad(pay, "sink");
-        // all-headers: SPS/PPS go with the IDR, so the viewer can start decoding from it.
-        GstEvent *event = gst_video_event_new_upstream_force_key_unit(
-            GST_CLOCK_TIME_NONE, TRUE, guint(counters_->keyframeRequests + 1));
-        if (gst_pad_push_event(sink, event))
-            counters_->keyframeRequests++;
-        gst_object_unref(sink);
-        gst_object_unref(pay);
-    }
-    gst_object_unref(bin);
+    g_autoptr(GstElement) pay = gst_bin_get_by_name(GST_BIN(bin), MountPipeline::kPayloaderName);
+    if (!pay)
+        return;
+    g_autoptr(GstPad) sink = gst_element_get_static_pad(pay, "sink");
+    // all-headers: SPS/PPS go with the IDR, so the viewer can start decoding from it.
+    GstEvent *event = gst_video_event_new_upstream_force_key_unit(
+        GST_CLOCK_TIME_NONE, TRUE, guint(counters_->keyframeRequests + 1));
+    if (gst_pad_push_event(sink, event)) // takes the event
+        counters_->keyframeRequests++;
 }
 
 quint64 MountFactory::framesOf(GstRTSPMedia *media) const
 {
-    GstElement *bin = gst_rtsp_media_get_element(media);
-    quint64 frames = 0;
-    if (GstElement *src = gst_bin_get_by_name(GST_BIN(bin), MountPipeline::kSourceName)) {
-        GstStructure *stats = nullptr;
-        g_object_get(src, "stats", &stats, nullptr);
-        guint64 received = 0;
-        if (stats && gst_structure_get_uint64(stats, "frames-received", &received))
-            frames = received;
-        if (stats)
-            gst_structure_free(stats);
-        gst_object_unref(src);
-    }
-    gst_object_unref(bin);
-    return frames;
+    g_autoptr(GstElement) bin = gst_rtsp_media_get_element(media);
+    g_autoptr(GstElement) src =
+        bin ? gst_bin_get_by_name(GST_BIN(bin), MountPipeline::kSourceName) : nullptr;
+    if (!src)
+        return 0;
+    g_autoptr(GstStructure) stats = nullptr;
+    g_object_get(src, "stats", &stats, nullptr);
+    guint64 received = 0;
+    return stats && gst_structure_get_uint64(stats, "frames-received", &received) ? received : 0;
 }
 
 quint64 MountFactory::frames()
 {
-    GstRTSPMedia *media = currentMedia();
+    g_autoptr(GstRTSPMedia) media = currentMedia();
     std::lock_guard lock(mutex_);
     if (framesGeneration_ != mediaGeneration_) {
         framesDone_ += framesLastSeen_; // the previous media's count is final
         framesLastSeen_ = 0;
         framesGeneration_ = mediaGeneration_;
     }
-    if (media) {
+    if (media)
         framesLastSeen_ = std::max(framesLastSeen_, framesOf(media));
-        g_object_unref(media);
-    }
     return framesDone_ + framesLastSeen_;
 }
 
 QJsonObject MountFactory::stats()
 {
-    GstRTSPMedia *media = currentMedia();
+    g_autoptr(GstRTSPMedia) media = currentMedia();
     const bool running =
         media && gst_rtsp_media_get_status(media) == GST_RTSP_MEDIA_STATUS_PREPARED;
-    if (media)
-        g_object_unref(media);
 
     const auto now = std::chrono::steady_clock::now();
     const quint64 bytes = counters_->payloadBytes;

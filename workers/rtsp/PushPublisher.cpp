@@ -1,5 +1,6 @@
 #include "PushPublisher.h"
 
+#include "GstHolders.h"
 #include "MountPipeline.h"
 
 #include <QRegularExpression>
@@ -64,6 +65,7 @@ void PushPublisher::stop()
 void PushPublisher::teardown()
 {
     // NULL first: it joins the streaming threads, so no idle can be added after the removal.
+    // By hand, as this order matters: the pipeline, then the sources its threads may add.
     if (pipeline_) {
         gst_element_set_state(pipeline_, GST_STATE_NULL);
         gst_object_unref(pipeline_);
@@ -85,27 +87,22 @@ void PushPublisher::launch()
 {
     attempts_++;
     state_ = State::Connecting;
-    GError *error = nullptr;
-    pipeline_ = gst_parse_launch(description_.toUtf8().constData(), &error);
-    if (!pipeline_ || error) {
+    g_autoptr(GError) error = nullptr;
+    GstElementHolder pipeline =
+        sinkIntoHolder(gst_parse_launch(description_.toUtf8().constData(), &error));
+    if (!pipeline || error) {
         // Bad description: not something a retry mends, but keep the behaviour uniform.
-        const QString why =
-            error ? QString::fromUtf8(error->message) : QStringLiteral("parse error");
-        g_clear_error(&error);
-        if (pipeline_)
-            gst_object_unref(pipeline_);
-        pipeline_ = nullptr;
-        fail(why);
+        fail(error ? QString::fromUtf8(error->message) : QStringLiteral("parse error"));
         return;
     }
-    gst_object_ref_sink(pipeline_);
-    GstBus *bus = gst_element_get_bus(pipeline_);
+    pipeline_ = pipeline.release(); // teardown() releases it
+    g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
     busWatch_ = gst_bus_add_watch(bus, &PushPublisher::onBusMessage, this);
-    gst_object_unref(bus);
     // "streaming" = encoded data reaches rtspclientsink (it accepts data only once RECORD
     // succeeded and the stream is set up).
-    if (GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline_), MountPipeline::kPushSinkName)) {
-        GstIterator *pads = gst_element_iterate_sink_pads(sink);
+    if (g_autoptr(GstElement) sink =
+            gst_bin_get_by_name(GST_BIN(pipeline_), MountPipeline::kPushSinkName)) {
+        g_autoptr(GstIterator) pads = gst_element_iterate_sink_pads(sink);
         GValue item = G_VALUE_INIT;
         if (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
             auto *pad = GST_PAD(g_value_get_object(&item));
@@ -114,8 +111,6 @@ void PushPublisher::launch()
             g_value_reset(&item);
         }
         g_value_unset(&item);
-        gst_iterator_free(pads);
-        gst_object_unref(sink);
     }
     std::fprintf(stderr, "zerotee-rtsp: push: connecting to %s (attempt %llu)\n",
                  qPrintable(redacted(url_)), static_cast<unsigned long long>(attempts_));
@@ -135,6 +130,8 @@ GstPadProbeReturn PushPublisher::onFirstBuffer(GstPad *, GstPadProbeInfo *, gpoi
         idle,
         [](gpointer d) -> gboolean {
             auto *p = static_cast<PushPublisher *>(d);
+            // Our reference to the source (teardown() destroys it if it never ran); the main
+            // context keeps its own until the callback returns.
             g_source_unref(p->firstBufferIdle_);
             p->firstBufferIdle_ = nullptr;
             if (p->state_ != State::Connecting)
@@ -185,12 +182,11 @@ gboolean PushPublisher::onBusMessage(GstBus *, GstMessage *message, gpointer dat
     auto *self = static_cast<PushPublisher *>(data);
     switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {
-        GError *error = nullptr;
+        g_autoptr(GError) error = nullptr;
         gst_message_parse_error(message, &error, nullptr);
         // The message may quote the location: never let credentials through.
         QString why = redacted(QString::fromUtf8(error->message));
         why.replace(self->url_, redacted(self->url_));
-        g_clear_error(&error);
         self->busWatch_ = 0; // removed by returning G_SOURCE_REMOVE
         self->fail(why);
         return G_SOURCE_REMOVE;

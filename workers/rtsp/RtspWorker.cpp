@@ -44,6 +44,8 @@ RtspWorker::~RtspWorker()
          {tickSource_, signalSources_[0], signalSources_[1], stopTimeout_, serverSource_})
         if (id)
             g_source_remove(id);
+    // In this order (hence by hand): push, then the server (its mount points hold the
+    // factories), then the factories, then the loop they all ran on.
     push_.reset();
     if (server_)
         g_object_unref(server_);
@@ -76,8 +78,8 @@ bool RtspWorker::setUpAuth(QString *error)
     const bool tls = !options_.tlsCertFile.isEmpty();
     if (options_.auth == RtspOptions::Auth::None && !tls)
         return true;
-    GstRTSPAuth *auth = gst_rtsp_auth_new();
-    GstRTSPToken *token =
+    g_autoptr(GstRTSPAuth) auth = gst_rtsp_auth_new();
+    g_autoptr(GstRTSPToken) token =
         gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kViewerRole, nullptr);
     switch (options_.auth) {
     case RtspOptions::Auth::None:
@@ -86,10 +88,9 @@ bool RtspWorker::setUpAuth(QString *error)
     case RtspOptions::Auth::Basic:
         gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_BASIC);
         for (const RtspOptions::User &user : options_.users) {
-            gchar *basic = gst_rtsp_auth_make_basic(user.name.toUtf8().constData(),
-                                                    user.password.toUtf8().constData());
+            g_autofree gchar *basic = gst_rtsp_auth_make_basic(user.name.toUtf8().constData(),
+                                                               user.password.toUtf8().constData());
             gst_rtsp_auth_add_basic(auth, basic, token);
-            g_free(basic);
         }
         break;
     case RtspOptions::Auth::Digest:
@@ -99,23 +100,18 @@ bool RtspWorker::setUpAuth(QString *error)
                                      user.password.toUtf8().constData(), token);
         break;
     }
-    gst_rtsp_token_unref(token);
     if (tls) {
-        GError *gerror = nullptr;
-        GTlsCertificate *certificate =
+        g_autoptr(GError) gerror = nullptr;
+        g_autoptr(GTlsCertificate) certificate =
             g_tls_certificate_new_from_files(options_.tlsCertFile.toUtf8().constData(),
                                              options_.tlsKeyFile.toUtf8().constData(), &gerror);
         if (!certificate) {
             *error = QStringLiteral("TLS certificate: %1").arg(QString::fromUtf8(gerror->message));
-            g_clear_error(&gerror);
-            g_object_unref(auth);
             return false;
         }
         gst_rtsp_auth_set_tls_certificate(auth, certificate);
-        g_object_unref(certificate);
     }
     gst_rtsp_server_set_auth(server_, auth);
-    g_object_unref(auth);
     return true;
 }
 
@@ -129,7 +125,7 @@ bool RtspWorker::setUp(QString *error)
     if (!setUpAuth(error))
         return false;
 
-    GstRTSPMountPoints *mountPoints = gst_rtsp_server_get_mount_points(server_);
+    g_autoptr(GstRTSPMountPoints) mountPoints = gst_rtsp_server_get_mount_points(server_);
     for (const MountConfig &mount : options_.mounts) {
         auto factory = std::make_unique<MountFactory>(options_, mount, elements_);
         std::fprintf(stderr, "zerotee-rtsp: %s: %s\n", qPrintable(mount.path),
@@ -140,21 +136,17 @@ bool RtspWorker::setUp(QString *error)
                                           factory->factory());
         mounts_.push_back(std::move(factory));
     }
-    g_object_unref(mountPoints);
     g_signal_connect(server_, "client-connected", G_CALLBACK(&RtspWorker::onClientConnected), this);
 
-    GError *gerror = nullptr;
+    g_autoptr(GError) gerror = nullptr;
     serverSource_ = gst_rtsp_server_attach(server_, nullptr);
     if (!serverSource_) {
         // attach() swallows the reason; create the socket ourselves to get it.
-        GSocket *socket = gst_rtsp_server_create_socket(server_, nullptr, &gerror);
+        g_autoptr(GSocket) socket = gst_rtsp_server_create_socket(server_, nullptr, &gerror);
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(options_.bindAddress)
                      .arg(options_.port)
                      .arg(gerror ? QString::fromUtf8(gerror->message) : QStringLiteral("?"));
-        g_clear_error(&gerror);
-        if (socket)
-            g_object_unref(socket);
         return false;
     }
     boundPort_ = gst_rtsp_server_get_bound_port(server_);
@@ -212,16 +204,16 @@ void RtspWorker::onPlayRequest(GstRTSPClient *client, GstRTSPContext *context, g
 void RtspWorker::report()
 {
     if (server_) {
-        GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool(server_);
+        g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(server_);
         gst_rtsp_session_pool_cleanup(pool); // drop sessions whose timeout passed
 
         std::map<MountFactory *, QJsonArray> details;
         std::map<std::string, SessionPeer> alive;
-        GList *sessions = gst_rtsp_session_pool_filter(pool, nullptr, nullptr);
+        g_autolist(GstRTSPSession) sessions = gst_rtsp_session_pool_filter(pool, nullptr, nullptr);
         for (GList *s = sessions; s; s = s->next) {
             auto *session = GST_RTSP_SESSION(s->data);
             const std::string id = gst_rtsp_session_get_sessionid(session);
-            GList *medias = gst_rtsp_session_filter(session, nullptr, nullptr);
+            g_autolist(GstRTSPSessionMedia) medias = gst_rtsp_session_filter(session, nullptr, nullptr);
             for (GList *m = medias; m; m = m->next) {
                 auto *sessionMedia = GST_RTSP_SESSION_MEDIA(m->data);
                 if (gst_rtsp_session_media_get_rtsp_state(sessionMedia) != GST_RTSP_STATE_PLAYING)
@@ -250,10 +242,7 @@ void RtspWorker::report()
                 client[QStringLiteral("session")] = QString::fromStdString(id);
                 details[mount].append(client);
             }
-            g_list_free_full(medias, g_object_unref);
         }
-        g_list_free_full(sessions, g_object_unref);
-        g_object_unref(pool);
         sessionPeers_.swap(alive);
 
         QJsonArray mounts;
@@ -298,12 +287,11 @@ void RtspWorker::beginStop()
     gst_rtsp_server_client_filter(
         server_, [](GstRTSPServer *, GstRTSPClient *, gpointer) { return GST_RTSP_FILTER_REMOVE; },
         nullptr);
-    GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool(server_);
+    g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(server_);
     gst_rtsp_session_pool_filter(
         pool,
         [](GstRTSPSessionPool *, GstRTSPSession *, gpointer) { return GST_RTSP_FILTER_REMOVE; },
         nullptr);
-    g_object_unref(pool);
     // Give the unprepare a moment on the loop, then leave.
     stopTimeout_ = g_timeout_add(
         300,

@@ -164,13 +164,11 @@ TEST(EventBuffer, KeepsTheWindowFromAKeyframe)
     pushSeconds(ring, 0, 10, 10); // keyframes every second; newest 9.9 s
     // Window 3 s → horizon 6.9 s → newest keyframe at or before it: 6.0 s.
     EXPECT_EQ(ring.span(), GstClockTime(3.9 * GST_SECOND));
-    std::vector<GstBuffer *> snap = ring.snapshot(GstClockTime(7.5 * GST_SECOND));
+    std::vector<GstBufferHolder> snap = ring.snapshot(GstClockTime(7.5 * GST_SECOND));
     ASSERT_FALSE(snap.empty());
-    EXPECT_EQ(GST_BUFFER_PTS(snap.front()), 7 * GST_SECOND);
-    EXPECT_FALSE(GST_BUFFER_FLAG_IS_SET(snap.front(), GST_BUFFER_FLAG_DELTA_UNIT));
+    EXPECT_EQ(GST_BUFFER_PTS(snap.front().get()), 7 * GST_SECOND);
+    EXPECT_FALSE(GST_BUFFER_FLAG_IS_SET(snap.front().get(), GST_BUFFER_FLAG_DELTA_UNIT));
     EXPECT_EQ(snap.size(), 30u);
-    for (GstBuffer *buffer : snap)
-        gst_buffer_unref(buffer);
 }
 
 TEST(EventBuffer, IgnoresDeltaFramesBeforeTheFirstKeyframeAndCapsBytes)
@@ -185,10 +183,8 @@ TEST(EventBuffer, IgnoresDeltaFramesBeforeTheFirstKeyframeAndCapsBytes)
     // Over the byte cap whole GOPs go; the newest GOP always stays.
     EXPECT_LE(ring.bytes(), 2000u);
     EXPECT_GE(ring.size(), 10u);
-    std::vector<GstBuffer *> snap = ring.snapshot(0);
-    EXPECT_FALSE(GST_BUFFER_FLAG_IS_SET(snap.front(), GST_BUFFER_FLAG_DELTA_UNIT));
-    for (GstBuffer *buffer : snap)
-        gst_buffer_unref(buffer);
+    std::vector<GstBufferHolder> snap = ring.snapshot(0);
+    EXPECT_FALSE(GST_BUFFER_FLAG_IS_SET(snap.front().get(), GST_BUFFER_FLAG_DELTA_UNIT));
 }
 
 namespace {
