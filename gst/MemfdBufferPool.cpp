@@ -235,10 +235,9 @@ gboolean zerotee_memfd_buffer_pool_uses_dma_heap(ZeroteeMemfdBufferPool *pool)
 
 guint zerotee_memfd_buffer_pool_max_buffers(GstBufferPool *pool)
 {
-    GstStructure *config = gst_buffer_pool_get_config(pool);
+    g_autoptr(GstStructure) config = gst_buffer_pool_get_config(pool);
     guint minBuffers = 0, maxBuffers = 0;
     gst_buffer_pool_config_get_params(config, nullptr, nullptr, &minBuffers, &maxBuffers);
-    gst_structure_free(config);
     return maxBuffers;
 }
 

@@ -22,12 +22,10 @@ GstBufferPool *SinkSharedPools::proposal(GstCaps *caps, const GstVideoInfo &info
                                          const Limits &limits, guint *maxBuffers)
 {
     *maxBuffers = ownCapacity(limits, info.size);
-    GstBufferPool *pool = zerotee_memfd_buffer_pool_new(ZEROTEE_POOL_MEMORY_AUTO);
-    if (!zerotee_memfd_buffer_pool_configure(pool, caps, guint(info.size), 2, *maxBuffers)) {
-        gst_object_unref(pool);
+    g_autoptr(GstBufferPool) pool = zerotee_memfd_buffer_pool_new(ZEROTEE_POOL_MEMORY_AUTO);
+    if (!zerotee_memfd_buffer_pool_configure(pool, caps, guint(info.size), 2, *maxBuffers))
         return nullptr;
-    }
-    return pool;
+    return static_cast<GstBufferPool *>(g_steal_pointer(&pool));
 }
 
 unsigned SinkSharedPools::capacityOf(GstBuffer *shared, const Limits &limits, bool *changed,
@@ -49,14 +47,13 @@ unsigned SinkSharedPools::capacityOf(GstBuffer *shared, const Limits &limits, bo
         // A source that pushes its own buffers (v4l2src's videobuf2 buffers) has as many as it
         // allocated or can still create (VIDIOC_CREATE_BUFS), whatever pool-size says: its
         // configured maximum. 0 (no bound) leaves pool-size.
-        GstStructure *config = gst_buffer_pool_get_config(origin);
+        g_autoptr(GstStructure) config = gst_buffer_pool_get_config(origin);
         guint minBuffers = 0, maxBuffers = 0;
         if (gst_buffer_pool_config_get_params(config, nullptr, nullptr, &minBuffers, &maxBuffers) &&
             maxBuffers > 0) {
             capacity = maxBuffers;
             upstreamBound = true;
         }
-        gst_structure_free(config);
     }
     gst_object_replace(reinterpret_cast<GstObject **>(&lastPool_), GST_OBJECT_CAST(origin));
     lastCapacity_ = capacity;
@@ -76,19 +73,17 @@ SinkSharedPools::CopyResult SinkSharedPools::copy(GstBuffer *buffer, GstCaps *ca
         // Slabs with headroom, so a slightly larger keyframe does not need a new pool.
         guint slab = guint(MAX(gsize(64 * 1024), size * 2));
         guint count = ownCapacity(limits, video ? GST_VIDEO_INFO_SIZE(video) : slab);
-        GstBufferPool *pool = zerotee_memfd_buffer_pool_new(ZEROTEE_POOL_MEMORY_AUTO);
+        g_autoptr(GstBufferPool) pool = zerotee_memfd_buffer_pool_new(ZEROTEE_POOL_MEMORY_AUTO);
         if (!zerotee_memfd_buffer_pool_configure(pool, video ? caps : nullptr, slab, 2, count) ||
-            !gst_buffer_pool_set_active(pool, TRUE)) {
-            gst_object_unref(pool);
+            !gst_buffer_pool_set_active(pool, TRUE))
             return CopyResult::Failed;
-        }
-        copyPool_ = pool;
+        copyPool_ = static_cast<GstBufferPool *>(g_steal_pointer(&pool));
         copySlab_ = slab;
     }
 
     GstBufferPoolAcquireParams params{};
     params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
-    GstBuffer *copy = nullptr;
+    g_autoptr(GstBuffer) copy = nullptr;
     if (gst_buffer_pool_acquire_buffer(copyPool_, &copy, &params) != GST_FLOW_OK)
         return CopyResult::NoBuffer;
 
@@ -109,11 +104,9 @@ SinkSharedPools::CopyResult SinkSharedPools::copy(GstBuffer *buffer, GstCaps *ca
             gst_buffer_unmap(buffer, &map);
         }
     }
-    if (!ok) {
-        gst_buffer_unref(copy);
+    if (!ok)
         return CopyResult::Failed;
-    }
-    *out = copy;
+    *out = static_cast<GstBuffer *>(g_steal_pointer(&copy));
     return CopyResult::Copied;
 }
 

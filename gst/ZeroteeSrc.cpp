@@ -3,6 +3,7 @@
 #include "BufferSharing.h"
 #include "ConsumerAdmission.h"
 #include "FrameSubscriber.h"
+#include "GstHolders.h"
 #include "MonotonicClock.h"
 #include "UnixSocket.h"
 
@@ -428,14 +429,12 @@ static GstCaps *zerotee_src_get_caps(GstBaseSrc *basesrc, GstCaps *filter)
     ZeroteeSrc *self = ZEROTEE_SRC(basesrc);
     GST_OBJECT_LOCK(self);
     // Until the producer said what it sends, anything; negotiation happens in create().
-    GstCaps *caps = self->priv->caps ? gst_caps_ref(self->priv->caps) : gst_caps_new_any();
+    g_autoptr(GstCaps) caps =
+        self->priv->caps ? gst_caps_ref(self->priv->caps) : gst_caps_new_any();
     GST_OBJECT_UNLOCK(self);
-    if (filter) {
-        GstCaps *filtered = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
-        gst_caps_unref(caps);
-        caps = filtered;
-    }
-    return caps;
+    if (filter)
+        return gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
+    return static_cast<GstCaps *>(g_steal_pointer(&caps));
 }
 
 static gboolean zerotee_src_query(GstBaseSrc *basesrc, GstQuery *query)
@@ -675,8 +674,7 @@ static void zerotee_src_release_now(ZeroteeSrc *self, const wire::Frame &frame)
 static GstFlowReturn zerotee_src_apply_caps(ZeroteeSrc *self)
 {
     ZeroteeSrcPrivate *priv = self->priv;
-    GstCaps *caps = priv->pendingCaps;
-    priv->pendingCaps = nullptr;
+    g_autoptr(GstCaps) caps = static_cast<GstCaps *>(g_steal_pointer(&priv->pendingCaps));
 
     GstVideoInfo info;
     GstStructure *s = gst_caps_get_structure(caps, 0);
@@ -696,7 +694,6 @@ static GstFlowReturn zerotee_src_apply_caps(ZeroteeSrc *self)
 
     GST_INFO_OBJECT(self, "producer caps %" GST_PTR_FORMAT, caps);
     gboolean ok = gst_base_src_set_caps(GST_BASE_SRC(self), caps);
-    gst_caps_unref(caps);
     if (!ok) {
         GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Downstream does not accept the stream's caps"),
                           (nullptr));
@@ -721,11 +718,9 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
     // skipped instead (the caller releases it at once).
     GstClockTime pts = GST_CLOCK_TIME_NONE;
     if (frame.ptsNs != wire::kNoTimestamp) {
-        GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
+        g_autoptr(GstClock) clock = gst_element_get_clock(GST_ELEMENT(self));
         GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
         GstClockTime clockTime = zerotee::monotonicToClockTime(clock, frame.ptsNs);
-        if (clock)
-            gst_object_unref(clock);
         if (GST_CLOCK_TIME_IS_VALID(clockTime) && GST_CLOCK_TIME_IS_VALID(base)) {
             // An encoded stream's first frame may be the start of a GOP replayed from before
             // this pipeline started: move the timeline so it lands at 0 rather than drop the
@@ -788,9 +783,8 @@ static GstBuffer *zerotee_src_make_buffer(ZeroteeSrc *self, const wire::Frame &f
         // Not raw video (encoded access units, metadata): small, so copied out at once and the
         // producer's buffer given back. Consumers then queue encoded data as long as they
         // like (a muxer, a pre-event ring) without holding the stream's pool or its leases.
-        GstBuffer *copy = gst_buffer_copy_deep(buffer);
-        gst_buffer_unref(buffer);
-        buffer = copy;
+        zerotee::GstBufferHolder shared(buffer); // released once copied
+        buffer = gst_buffer_copy_deep(shared.get());
     }
 
     uint64_t now = zerotee::monotonicNowNs();
@@ -855,16 +849,14 @@ static GstFlowReturn zerotee_src_create(GstPushSrc *pushsrc, GstBuffer **out)
             priv->refusalBackoffMs = 0;
             priv->warnedNoAccess = false;
         } else if (auto *caps = std::get_if<SubscriberEvent::CapsChanged>(&event.value)) {
-            GstCaps *parsed = gst_caps_from_string(caps->caps.caps.c_str());
+            g_autoptr(GstCaps) parsed = gst_caps_from_string(caps->caps.caps.c_str());
             if (!parsed || gst_caps_is_empty(parsed) || !gst_caps_is_fixed(parsed)) {
                 GST_ELEMENT_WARNING(self, STREAM, FORMAT, ("Producer sent unusable caps"),
                                     ("%s", caps->caps.caps.c_str()));
-                if (parsed)
-                    gst_caps_unref(parsed);
                 continue;
             }
             gst_caps_replace(&priv->pendingCaps, nullptr);
-            priv->pendingCaps = parsed;
+            priv->pendingCaps = static_cast<GstCaps *>(g_steal_pointer(&parsed));
             priv->capsGeneration = caps->caps.generation;
             priv->haveCapsGeneration = true;
             priv->imported.clear(); // registrations do not survive a caps change
