@@ -631,7 +631,7 @@ static gboolean zerotee_sink_stop(GstBaseSink *basesink)
     rt->bus->setUpstreamHandler({});
     if (rt->ownBus)
         rt->bus->setWakeHandler({}); // an external host keeps its own
-    unrefs.clear(); // outside the bus mutex
+    unrefs.clear();                  // outside the bus mutex
 
     std::unique_ptr<Runtime> dead;
     {

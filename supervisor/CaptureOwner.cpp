@@ -6,8 +6,8 @@
 
 #include <QDateTime>
 #include <QPointer>
-#include <memory>
 #include <gst/gst.h>
+#include <memory>
 
 Q_LOGGING_CATEGORY(lcCapture, "zerotee.capture")
 
@@ -182,8 +182,8 @@ bool CaptureOwner::buildPipeline(QString *error)
             if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_EOS ||
                 type == GST_MESSAGE_WARNING) {
                 // The queued call owns a reference until it ran (or was dropped unrun).
-                auto held = std::make_shared<GstMiniObjectHolder<GstMessage>>(
-                    gst_message_ref(message));
+                auto held =
+                    std::make_shared<GstMiniObjectHolder<GstMessage>>(gst_message_ref(message));
                 QPointer<CaptureOwner> target = *owner;
                 QMetaObject::invokeMethod(
                     target.data(),

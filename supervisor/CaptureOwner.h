@@ -97,7 +97,7 @@ private:
     BusPublisher &publisher_;
     GstElementHolder pipeline_;
     BranchFactory branchFactory_;
-    GstElement *branch_ = nullptr;   // owned by pipeline_ while attached
+    GstElement *branch_ = nullptr;         // owned by pipeline_ while attached
     GstObjectHolder<GstPad> branchTeePad_; // the tee's request pad feeding it
     // Read by the bus sync handler to tell branch errors from capture errors.
     std::atomic<GstElement *> branchForBus_{nullptr};

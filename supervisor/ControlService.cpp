@@ -73,8 +73,8 @@ QJsonObject ControlService::handle(const QJsonObject &request)
         WorkerConfig worker;
         const QJsonValue kind = request.value(QStringLiteral("kind"));
         if (!kind.isString())
-            return failure(QStringLiteral("'add' needs 'kind' (%1)")
-                               .arg(WorkerKindInfo::configurableNames()));
+            return failure(
+                QStringLiteral("'add' needs 'kind' (%1)").arg(WorkerKindInfo::configurableNames()));
         worker.kind = kind.toString();
         const QJsonValue name = request.value(QStringLiteral("name"));
         if (!name.isUndefined() && !name.isString())

@@ -7,8 +7,8 @@
 #include "HardwareProfile.h"
 #include "PrivateSocket.h"
 #include "StreamPlan.h"
-#include "WorkerKinds.h"
 #include "WorkerCommandBuilder.h"
+#include "WorkerKinds.h"
 #include "WorkerReportText.h"
 
 #include <QCoreApplication>

@@ -464,9 +464,11 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
     for (qsizetype i = 0; i < config.workers.size(); ++i) {
         const WorkerConfig &w = config.workers[i];
         QString key = QStringLiteral("worker[%1]").arg(i);
-        if (const WorkerKindInfo *kind = WorkerKindInfo::named(w.kind); !kind || !kind->configurable)
-            errors.add(key + QStringLiteral(".kind"),
-                       QStringLiteral("'%1' is not %2").arg(w.kind, WorkerKindInfo::configurableNames()));
+        if (const WorkerKindInfo *kind = WorkerKindInfo::named(w.kind);
+            !kind || !kind->configurable)
+            errors.add(
+                key + QStringLiteral(".kind"),
+                QStringLiteral("'%1' is not %2").arg(w.kind, WorkerKindInfo::configurableNames()));
         if (!nameRe.match(w.name).hasMatch())
             errors.add(key + QStringLiteral(".name"),
                        QStringLiteral("'%1' is not a valid name").arg(w.name));

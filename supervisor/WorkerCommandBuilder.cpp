@@ -206,7 +206,8 @@ WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
     case WorkerKind::Rtsp:
     case WorkerKind::Ai:
     case WorkerKind::Encoder: {
-        if (QString error = checkOptionKeys(kind, options, WorkerKindInfo::of(kind).optionKeys); !error.isEmpty())
+        if (QString error = checkOptionKeys(kind, options, WorkerKindInfo::of(kind).optionKeys);
+            !error.isEmpty())
             return failure(error);
         if (kind == WorkerKind::Encoder &&
             options.value(QStringLiteral("output")).toString().isEmpty())
@@ -240,7 +241,8 @@ WorkerCommandBuilder::Command WorkerCommandBuilder::build(WorkerKind kind,
         break;
     }
     case WorkerKind::Custom: {
-        if (QString error = checkOptionKeys(kind, options, WorkerKindInfo::of(kind).optionKeys); !error.isEmpty())
+        if (QString error = checkOptionKeys(kind, options, WorkerKindInfo::of(kind).optionKeys);
+            !error.isEmpty())
             return failure(error);
         const QString pipeline = options.value(QStringLiteral("pipeline")).toString();
         const QString program = options.value(QStringLiteral("command")).toString();

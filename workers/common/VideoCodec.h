@@ -12,7 +12,7 @@ namespace zerotee {
 ///
 /// Thread context: any (constant data).
 struct VideoCodec {
-    const char *name;       ///< in configuration and on command lines: "h264"
+    const char *name;         ///< in configuration and on command lines: "h264"
     const char *label;        ///< for people: "H.264"
     const char *mediaType;    ///< caps: "video/x-h264"
     const char *parser;       ///< "h264parse"
@@ -30,10 +30,20 @@ struct VideoCodec {
 };
 
 inline constexpr std::array<VideoCodec, 2> kVideoCodecs{{
-    {"h264", "H.264", "video/x-h264", "h264parse", "rtph264pay", "avc",
+    {"h264",
+     "H.264",
+     "video/x-h264",
+     "h264parse",
+     "rtph264pay",
+     "avc",
      {"vpuenc_h264", "v4l2h264enc", "x264enc", "openh264enc"}},
     // i.MX 8M Plus VPU (vpuenc_hevc), V4L2 M2M encoders, then x265 in software.
-    {"h265", "H.265", "video/x-h265", "h265parse", "rtph265pay", "hvc1",
+    {"h265",
+     "H.265",
+     "video/x-h265",
+     "h265parse",
+     "rtph265pay",
+     "hvc1",
      {"vpuenc_hevc", "v4l2h265enc", "x265enc", nullptr}},
 }};
 

@@ -1,8 +1,8 @@
 #include "EncoderWorker.h"
 
 #include "ElementRegistry.h"
-#include "VideoCodec.h"
 #include "PipelineRunner.h"
+#include "VideoCodec.h"
 #include "WorkerReporter.h"
 
 #include <QJsonObject>

@@ -69,8 +69,9 @@ bool RecorderOptions::parse(const QStringList &arguments, RecorderOptions &optio
     const QCommandLineOption queue(
         "queue-seconds", "Encoded seconds buffered for slow storage before dropping.", "N", "4");
     const QCommandLineOption quota("quota", "Frames the recorder may hold from the bus.", "N", "4");
-    parser.addOptions({help, socket, dir, camera, segment, container, bitrate, gop, profile,
-                       encoded, codec, encoder, maxAge, maxTotal, minFree, mode, pre, post, queue, quota});
+    parser.addOptions({help,    socket,  dir,     camera, segment, container, bitrate,
+                       gop,     profile, encoded, codec,  encoder, maxAge,    maxTotal,
+                       minFree, mode,    pre,     post,   queue,   quota});
 
     if (!parser.parse(arguments)) {
         error = parser.errorText().toStdString();

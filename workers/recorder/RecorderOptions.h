@@ -21,12 +21,12 @@ struct RecorderOptions {
     int bitrateKbps = 4000;
     int gopFrames = 30;
     std::string profile = "main";
-    bool encoded = false;   ///< the bus already carries encoded video (codec): no encode
+    bool encoded = false;       ///< the bus already carries encoded video (codec): no encode
     std::string codec = "h264"; ///< what the bus carries with encoded; the own encoder makes h264
-    std::string encoder;    ///< explicit encoder factory (empty = pick from the registry)
-    double maxAgeHours = 0; ///< retention by age (0 = off)
-    int64_t maxTotalMb = 0; ///< retention by total size of this camera's files (0 = off)
-    int64_t minFreeMb = 0;  ///< retention by free space on the file system (0 = off)
+    std::string encoder;        ///< explicit encoder factory (empty = pick from the registry)
+    double maxAgeHours = 0;     ///< retention by age (0 = off)
+    int64_t maxTotalMb = 0;     ///< retention by total size of this camera's files (0 = off)
+    int64_t minFreeMb = 0;      ///< retention by free space on the file system (0 = off)
     Mode mode = Mode::Continuous;
     double preEventSeconds = 5;
     double postEventSeconds = 10;

@@ -213,7 +213,8 @@ void RtspWorker::report()
         for (GList *s = sessions; s; s = s->next) {
             auto *session = GST_RTSP_SESSION(s->data);
             const std::string id = gst_rtsp_session_get_sessionid(session);
-            g_autolist(GstRTSPSessionMedia) medias = gst_rtsp_session_filter(session, nullptr, nullptr);
+            g_autolist(GstRTSPSessionMedia) medias =
+                gst_rtsp_session_filter(session, nullptr, nullptr);
             for (GList *m = medias; m; m = m->next) {
                 auto *sessionMedia = GST_RTSP_SESSION_MEDIA(m->data);
                 if (gst_rtsp_session_media_get_rtsp_state(sessionMedia) != GST_RTSP_STATE_PLAYING)

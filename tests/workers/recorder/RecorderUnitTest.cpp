@@ -359,8 +359,8 @@ TEST(RecorderOptions, AnH265StreamIsParsedForItsContainer)
 {
     RecorderOptions options;
     std::string error;
-    ASSERT_TRUE(parse({"--socket", "/s", "--dir", "/d", "--encoded", "--codec", "h265"}, options,
-                      error))
+    ASSERT_TRUE(
+        parse({"--socket", "/s", "--dir", "/d", "--encoded", "--codec", "h265"}, options, error))
         << error;
     EXPECT_EQ(EncoderChoice::description(options),
               "h265parse ! capsfilter caps=video/x-h265,stream-format=hvc1,alignment=au");

@@ -165,26 +165,25 @@ private Q_SLOTS:
                                                   MountPipeline::Output::RtspPayloader,
                                                   QStringLiteral("rtsp-live"));
         QCOMPARE(d,
-                 QStringLiteral(
-                     "zeroteesrc name=src socket-path=\"s\" client-name=\"rtsp-live\" "
-                     "! rtph264pay name=pay0 pt=96 config-interval=0"));
+                 QStringLiteral("zeroteesrc name=src socket-path=\"s\" client-name=\"rtsp-live\" "
+                                "! rtph264pay name=pay0 pt=96 config-interval=0"));
     }
 
     void h265StreamIsPayloadedAndPushedAsH265()
     {
         RtspOptions o;
         QString message;
-        QCOMPARE(parse({"--socket", "s", "--encoded", "--codec", "h265", "--push", "rtsp://h/x"}, &o,
-                       &message),
+        QCOMPARE(parse({"--socket", "s", "--encoded", "--codec", "h265", "--push", "rtsp://h/x"},
+                       &o, &message),
                  RtspOptions::Outcome::Run);
         const QString viewer = MountPipeline::describe(o, o.mounts[0], ElementChoice{},
                                                        MountPipeline::Output::RtspPayloader,
                                                        QStringLiteral("rtsp-live"));
         QVERIFY2(viewer.endsWith(QStringLiteral("! rtph265pay name=pay0 pt=96 config-interval=0")),
                  qPrintable(viewer));
-        const QString push = MountPipeline::describe(o, o.mounts[0], ElementChoice{},
-                                                     MountPipeline::Output::PushSink,
-                                                     QStringLiteral("push"));
+        const QString push =
+            MountPipeline::describe(o, o.mounts[0], ElementChoice{},
+                                    MountPipeline::Output::PushSink, QStringLiteral("push"));
         QVERIFY2(push.contains(QStringLiteral("h265parse config-interval=-1 ! capsfilter "
                                               "caps=video/x-h265,alignment=au ! rtspclientsink")),
                  qPrintable(push));
