@@ -1,23 +1,9 @@
 #include "EncoderChoice.h"
 
+#include "ElementRegistry.h"
 #include "VideoCodec.h"
 
-#include <gst/gst.h>
-
 namespace zerotee {
-
-namespace {
-
-bool available(const char *name)
-{
-    GstElementFactory *factory = gst_element_factory_find(name);
-    if (!factory)
-        return false;
-    gst_object_unref(factory);
-    return true;
-}
-
-} // namespace
 
 std::string EncoderChoice::factory(const RecorderOptions &options)
 {
@@ -25,10 +11,9 @@ std::string EncoderChoice::factory(const RecorderOptions &options)
         return {};
     if (!options.encoder.empty())
         return options.encoder;
-    for (const char *name : VideoCodec::find("h264")->encoders)
-        if (name && available(name))
-            return name;
-    return "openh264enc";
+    // The recorder's own encoder (raw bus) makes H.264; openh264enc when the registry has none.
+    const QString found = ElementRegistry::firstEncoder(*VideoCodec::find("h264"));
+    return found.isEmpty() ? "openh264enc" : found.toStdString();
 }
 
 std::string EncoderChoice::description(const RecorderOptions &options)
