@@ -2,12 +2,21 @@
 
 #include "ControlService.h"
 #include "Supervisor.h"
+#include "WebAccess.h"
+#include "WebService.h"
 
+#include <QDir>
+#include <QFile>
 #include <QHostAddress>
 #include <QHttpServerRequest>
 #include <QHttpServerResponse>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QStandardPaths>
+#include <QWebSocket>
 
 Q_LOGGING_CATEGORY(lcHttp, "zerotee.http")
 
@@ -65,15 +74,73 @@ HttpApi::~HttpApi() = default;
 
 bool HttpApi::authorized(const QHttpServerRequest &request) const
 {
-    if (config_.token.isEmpty())
-        return true;
-    return request.value("Authorization") == "Bearer " + config_.token.toUtf8();
+    return access_->allows(request);
+}
+
+bool HttpApi::setUpTls(QString *error)
+{
+    QString certPath = config_.tlsCert, keyPath = config_.tlsKey;
+    if (certPath.isEmpty()) {
+        // Made once at first start and kept: browsers remember the exception for it.
+        const QString dir =
+            !config_.tlsDir.isEmpty()
+                ? config_.tlsDir
+                : QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+                      QStringLiteral("/zerotee");
+        certPath = dir + QStringLiteral("/https-selfsigned.crt");
+        keyPath = dir + QStringLiteral("/https-selfsigned.key");
+        if (!QFile::exists(certPath) || !QFile::exists(keyPath)) {
+            QDir().mkpath(dir);
+            QProcess openssl;
+            openssl.start(
+                QStringLiteral("openssl"),
+                {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                 QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
+                 QStringLiteral("3650"), QStringLiteral("-subj"), QStringLiteral("/CN=zerotee"),
+                 QStringLiteral("-keyout"), keyPath, QStringLiteral("-out"), certPath});
+            if (!openssl.waitForFinished(60000) || openssl.exitCode() != 0) {
+                *error = QStringLiteral("http: cannot make a self-signed certificate in %1 (%2); "
+                                        "set http.tls_cert and http.tls_key")
+                             .arg(dir, QString::fromUtf8(openssl.readAllStandardError()).trimmed());
+                return false;
+            }
+            QFile::setPermissions(keyPath, QFile::ReadOwner | QFile::WriteOwner);
+            qCInfo(lcHttp).noquote() << "HTTPS: made a self-signed certificate" << certPath;
+        }
+    }
+    QFile certFile(certPath), keyFile(keyPath);
+    if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("http.tls_cert/http.tls_key: cannot read '%1' or '%2'")
+                     .arg(certPath, keyPath);
+        return false;
+    }
+    const QSslCertificate cert(&certFile, QSsl::Pem);
+    const QByteArray keyPem = keyFile.readAll();
+    QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+    if (key.isNull())
+        key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+    if (cert.isNull() || key.isNull()) {
+        *error = QStringLiteral("http.tls_cert/http.tls_key: '%1' or '%2' is not a PEM "
+                                "certificate/key")
+                     .arg(certPath, keyPath);
+        return false;
+    }
+    server_->sslSetup(cert, key);
+    tls_ = true;
+    return true;
 }
 
 quint16 HttpApi::start(QString *error)
 {
     server_ = std::make_unique<QHttpServer>();
     using Method = QHttpServerRequest::Method;
+    const bool loopback = config_.bind == QStringLiteral("127.0.0.1") ||
+                          config_.bind == QStringLiteral("::1") ||
+                          config_.bind == QStringLiteral("localhost");
+    if (!loopback && config_.tls && !setUpTls(error))
+        return 0;
+    access_ = std::make_unique<WebAccess>(config_.token, tls_);
+    web_ = std::make_unique<WebService>(supervisor_, *access_);
 
     auto verb = [this](const QJsonObject &request, const QHttpServerRequest &http) {
         if (!authorized(http))
@@ -132,6 +199,12 @@ quint16 HttpApi::start(QString *error)
                                    metrics(supervisor_.status()).toUtf8());
     });
 
+    web_->addRoutes(*server_);
+    QObject::connect(server_.get(), &QHttpServer::newWebSocketConnection, web_.get(), [this] {
+        while (server_->hasPendingWebSocketConnections())
+            web_->acceptWebSocket(server_->nextPendingWebSocketConnection());
+    });
+
     QHostAddress address;
     if (config_.bind == QStringLiteral("localhost"))
         address = QHostAddress::LocalHost;
@@ -145,8 +218,11 @@ quint16 HttpApi::start(QString *error)
             QStringLiteral("cannot listen on %1:%2 for HTTP").arg(config_.bind).arg(config_.port);
         return 0;
     }
-    qCInfo(lcHttp).noquote()
-        << QStringLiteral("HTTP API at http://%1:%2/api/status").arg(config_.bind).arg(port);
+    qCInfo(lcHttp).noquote() << QStringLiteral(
+                                    "HTTP API at %1://%2:%3/api/status, web page at %1://%2:%3/")
+                                    .arg(tls_ ? QStringLiteral("https") : QStringLiteral("http"),
+                                         config_.bind)
+                                    .arg(port);
     return port;
 }
 

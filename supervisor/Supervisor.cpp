@@ -12,6 +12,7 @@
 #include "WorkerReportText.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -226,6 +227,53 @@ QString Supervisor::ensureEncoder(const QString &camera, const StreamConfig &str
     return name;
 }
 
+std::optional<StreamConfig> Supervisor::acquireStream(const QString &camera, const QString &stream,
+                                                      const QString &consumer, QString *socketPath,
+                                                      QString *error)
+{
+    const CameraConfig *cameraConfig = config_.camera(camera);
+    if (!cameraConfig) {
+        *error = QStringLiteral("no camera named '%1'").arg(camera);
+        return std::nullopt;
+    }
+    QList<StreamConfig> &streams = cameraStreams_[camera];
+    if (streams.isEmpty())
+        streams = cameraConfig->effectiveStreams();
+    auto it =
+        std::ranges::find_if(streams, [&](const StreamConfig &s) { return s.name == stream; });
+    if (it == streams.end()) {
+        QStringList names;
+        for (const StreamConfig &s : streams)
+            names << s.name;
+        *error = QStringLiteral("camera '%1' has no stream '%2' (streams: %3)")
+                     .arg(camera, stream, names.join(QStringLiteral(", ")));
+        return std::nullopt;
+    }
+    const StreamConfig found = *it;
+    const QString encoder = ensureEncoder(camera, found, error);
+    if (encoder.isEmpty())
+        return std::nullopt;
+    encoders_[encoder].consumers.insert(consumer);
+    workerEncoder_.insert(consumer, encoder);
+    *socketPath = config_.streamSocketPath(camera, found.name);
+    return found;
+}
+
+QStringList Supervisor::recordingDirs(const QString &camera) const
+{
+    QStringList dirs;
+    for (WorkerProcess *worker : workers_->workers()) {
+        const WorkerSpec &spec = worker->spec();
+        if (spec.kind != WorkerKind::Recorder || workerCamera_.value(spec.name) != camera)
+            continue;
+        const QString dir = spec.options.value(QStringLiteral("dir")).toString();
+        // Recordings land in DIR/<camera>/<day>/ (SegmentNamer).
+        if (!dir.isEmpty() && !dirs.contains(dir + u'/' + camera))
+            dirs << dir + u'/' + camera;
+    }
+    return dirs;
+}
+
 QString Supervisor::encoderInUse(const QString &name) const
 {
     const auto it = encoders_.constFind(name);
@@ -320,6 +368,15 @@ QJsonObject Supervisor::status()
     for (const auto &camera : cameras_) {
         QJsonObject o = camera->capture->snapshot();
         o.insert(QStringLiteral("bus"), camera->server->snapshot());
+        // Every stream a consumer may ask for (configured, default and implicit ones).
+        const QString name = camera->config.name;
+        QJsonArray streamNames;
+        for (const StreamConfig &s : cameraStreams_.value(name).isEmpty()
+                                         ? camera->config.effectiveStreams()
+                                         : cameraStreams_.value(name))
+            streamNames.append(
+                QJsonObject{{QStringLiteral("name"), s.name}, {QStringLiteral("codec"), s.codec}});
+        o.insert(QStringLiteral("stream_names"), streamNames);
         cameras.append(o);
     }
     QJsonArray workers = workers_->snapshot();
@@ -367,6 +424,8 @@ QJsonObject Supervisor::status()
     QJsonObject result{
         {QStringLiteral("version"), QCoreApplication::applicationVersion()},
         {QStringLiteral("streams"), streamsStatus()},
+        // The device's local time (the web page shows recordings in it, wherever it is opened).
+        {QStringLiteral("utc_offset_s"), QDateTime::currentDateTime().offsetFromUtc()},
         {QStringLiteral("encoder_budget"),
          QJsonObject{{QStringLiteral("budget_pixels_per_second"), config_.encoderBudget},
                      {QStringLiteral("used_pixels_per_second"), encodedPixelRate()},

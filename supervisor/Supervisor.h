@@ -12,6 +12,7 @@
 #include <QTimer>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 typedef struct _GstElement GstElement;
@@ -90,6 +91,17 @@ public:
     /// Why worker @p name may not be stopped or removed by hand: it is the encoder of a stream
     /// that workers use (they would wait for access units that never come). Empty otherwise.
     QString encoderInUse(const QString &name) const;
+
+    /// A consumer that is not a worker (a browser's live view, by a name of its own) takes
+    /// stream @p stream of @p camera; the stream's encoder starts if it is cold. Returns the
+    /// stream, with its socket in @p socketPath, or nullopt with @p error set. The use ends
+    /// with releaseStream() (the encoder stops after its last consumer).
+    std::optional<StreamConfig> acquireStream(const QString &camera, const QString &stream,
+                                              const QString &consumer, QString *socketPath,
+                                              QString *error);
+    void releaseStream(const QString &consumer) { onWorkerRemoved(consumer); }
+    /// The recordings folders of @p camera's recorders (their `dir`, per camera), existing or not.
+    QStringList recordingDirs(const QString &camera) const;
 
 signals:
     void statusLine(const QString &line);

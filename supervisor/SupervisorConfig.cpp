@@ -493,6 +493,10 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
     bool loopback = config.http.bind == QStringLiteral("127.0.0.1") ||
                     config.http.bind == QStringLiteral("::1") ||
                     config.http.bind == QStringLiteral("localhost");
+    if (config.http.tlsCert.isEmpty() != config.http.tlsKey.isEmpty())
+        errors.add(config.http.tlsCert.isEmpty() ? QStringLiteral("http.tls_cert")
+                                                 : QStringLiteral("http.tls_key"),
+                   QStringLiteral("tls_cert and tls_key go together"));
     if (config.http.enabled && !loopback && config.http.token.isEmpty())
         errors.add(QStringLiteral("http.token"),
                    QStringLiteral("is required when http.bind is not loopback (%1)")
@@ -557,6 +561,10 @@ ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorC
             h.string("bind", &result.http.bind);
             h.integer("port", &result.http.port, 0, 65535);
             h.string("token", &result.http.token);
+            h.boolean("tls", &result.http.tls);
+            h.string("tls_cert", &result.http.tlsCert);
+            h.string("tls_key", &result.http.tlsKey);
+            h.string("tls_dir", &result.http.tlsDir);
             h.rejectUnknown();
         } else {
             errors.add(QStringLiteral("http"), QStringLiteral("must be a table"));

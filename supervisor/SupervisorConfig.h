@@ -87,6 +87,14 @@ struct HttpConfig {
     int port = 8080;
     /// Required when bound to anything but loopback.
     QString token;
+    /// Off loopback the server speaks HTTPS (browsers send the session cookie only there, and
+    /// phones off the LAN need it). false = plain HTTP everywhere (behind a TLS proxy).
+    bool tls = true;
+    /// PEM certificate and key; empty = a self-signed pair made at first start in tlsDir.
+    QString tlsCert;
+    QString tlsKey;
+    /// Where the self-signed pair is kept; empty = <data dir>/zerotee (XDG_DATA_HOME).
+    QString tlsDir;
 };
 
 /// The touch panel's window (`zerotee` without --headless): `[panel]`, --fullscreen, --window.

@@ -6,8 +6,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
+#include <sys/file.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -148,6 +151,16 @@ std::vector<std::string> DiskMonitor::recoverLeftovers() const
     return recovered;
 }
 
+bool DiskMonitor::inUseByReader(const std::string &path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd); // releases the lock taken to test
+    return busy;
+}
+
 std::vector<RetentionPolicy::Removal>
 DiskMonitor::enforce(const RetentionPolicy &policy, int64_t nowMs,
                      const std::set<std::string> &inProgress) const
@@ -158,6 +171,13 @@ DiskMonitor::enforce(const RetentionPolicy &policy, int64_t nowMs,
     std::vector<RetentionPolicy::Removal> removed;
     for (RetentionPolicy::Removal &removal :
          policy.select(finishedFiles(), nowMs, free < 0 ? 0 : free, inProgress)) {
+        // A clip being cut from this file holds a shared lock on it (zerotee-clip): it stays
+        // until the next round rather than vanish under the cut.
+        if (inUseByReader(removal.file.path)) {
+            std::fprintf(stderr, "recorder: %s is being read (a clip); deleted later\n",
+                         removal.file.path.c_str());
+            continue;
+        }
         std::error_code ec;
         if (!fs::remove(removal.file.path, ec) || ec) {
             std::fprintf(stderr, "recorder: cannot delete %s: %s\n", removal.file.path.c_str(),

@@ -40,8 +40,10 @@ public:
     /// Renames an in-progress file to its final name, or deletes it if it has no header.
     /// Returns the final name, or "" when it was deleted or could not be renamed.
     static std::string finalize(const std::string &partPath);
-    /// Applies @p policy and deletes what it selects; empty day folders go too. Returns what was
-    /// deleted.
+    /// True when another process holds a lock on @p path (zerotee-clip reading it).
+    static bool inUseByReader(const std::string &path);
+    /// Applies @p policy and deletes what it selects, except files being read (inUseByReader);
+    /// empty day folders go too. Returns what was deleted.
     std::vector<RetentionPolicy::Removal> enforce(const RetentionPolicy &policy, int64_t nowMs,
                                                   const std::set<std::string> &inProgress) const;
 
