@@ -237,10 +237,26 @@ function updateDownload() {
   $('download').href = clipUrl(from, Number($('clip-seconds').value) || 30, true);
 }
 
+// A pixel of a day's timeline is a minute or two: a click plays the recording under it, or
+// the nearest one within a few pixels.
 $('timeline').addEventListener('click', (e) => {
   const box = e.currentTarget.getBoundingClientRect();
-  playFrom(dayStartMs($('day').value) + (e.clientX - box.left) / box.width * 86400000);
+  const msPerPx = 86400000 / box.width;
+  const ms = dayStartMs($('day').value) + (e.clientX - box.left) * msPerPx;
+  let best = null, bestGap = 6 * msPerPx;
+  for (const s of (state.recordings || {}).segments || []) {
+    const end = s.start_ms + s.duration_s * 1000;
+    const gap = ms < s.start_ms ? s.start_ms - ms : ms > end ? ms - end : 0;
+    if (gap < bestGap) { best = s; bestGap = gap; }
+  }
+  if (!best) return;
+  playFrom(Math.min(Math.max(ms, best.start_ms), best.start_ms + best.duration_s * 1000 - 1000));
 });
+$('timeline-hours').replaceChildren(...Array.from({ length: 8 }, (_, i) => {
+  const label = document.createElement('span');
+  label.textContent = String(i * 3).padStart(2, '0') + ':00';
+  return label;
+}));
 $('day').addEventListener('change', refreshRecordings);
 $('clip-from').addEventListener('change', updateDownload);
 $('clip-seconds').addEventListener('change', updateDownload);

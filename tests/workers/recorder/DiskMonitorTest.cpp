@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 
@@ -113,4 +116,33 @@ TEST_F(DiskMonitorTest, LeftoverPartsGetTheirFinalNames)
     EXPECT_FALSE(fs::exists(headerOnly));
     EXPECT_FALSE(fs::exists(SegmentNamer::finalFromPart(headerOnly)));
     EXPECT_TRUE(disk.partFiles().empty());
+}
+
+// A clip being cut holds a shared flock() on each segment it reads (zerotee-clip): retention
+// leaves such a file until the lock is gone, and deletes it on the next round.
+TEST_F(DiskMonitorTest, AFileBeingCutIsKeptUntilTheCutEnds)
+{
+    SegmentNamer namer(root_, "cam0", "mkv");
+    DiskMonitor disk(namer);
+    const int64_t now = 1'795'588'299'530;
+    const std::string oldest = write(namer.finalPath(now - 3 * kHour), 1024);
+    const std::string newer = write(namer.finalPath(now - 2 * kHour), 1024);
+
+    const int reader = ::open(oldest.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(reader, 0);
+    ASSERT_EQ(::flock(reader, LOCK_SH), 0);
+    EXPECT_TRUE(DiskMonitor::inUseByReader(oldest));
+    EXPECT_FALSE(DiskMonitor::inUseByReader(newer));
+
+    // Both are over the age limit; the one being read stays.
+    auto removed = disk.enforce(RetentionPolicy({.maxAgeMs = kHour}), now, {});
+    ASSERT_EQ(removed.size(), 1u);
+    EXPECT_EQ(removed[0].file.path, newer);
+    EXPECT_TRUE(fs::exists(oldest));
+
+    ::close(reader); // the cut is over
+    removed = disk.enforce(RetentionPolicy({.maxAgeMs = kHour}), now, {});
+    ASSERT_EQ(removed.size(), 1u);
+    EXPECT_EQ(removed[0].file.path, oldest);
+    EXPECT_FALSE(fs::exists(oldest));
 }
