@@ -20,6 +20,7 @@ PACKAGES=(
     qemu-system-x86 busybox-static v4l-utils
     python3-numpy python3-opencv strace
     libmosquitto-dev mosquitto mosquitto-clients
+    chromium python3-websocket
 )
 
 missing=()

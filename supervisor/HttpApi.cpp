@@ -1,6 +1,7 @@
 #include "HttpApi.h"
 
 #include "ControlService.h"
+#include "LiveViewers.h"
 #include "Supervisor.h"
 #include "WebAccess.h"
 #include "WebService.h"
@@ -70,7 +71,11 @@ HttpApi::HttpApi(ControlService &service, Supervisor &supervisor, HttpConfig con
 {
 }
 
-HttpApi::~HttpApi() = default;
+HttpApi::~HttpApi()
+{
+    if (web_)
+        supervisor_.setStatusSection(QStringLiteral("web_viewers"), {});
+}
 
 bool HttpApi::authorized(const QHttpServerRequest &request) const
 {
@@ -141,6 +146,9 @@ quint16 HttpApi::start(QString *error)
         return 0;
     access_ = std::make_unique<WebAccess>(config_.token, tls_);
     web_ = std::make_unique<WebService>(supervisor_, *access_);
+    // The browsers watching live: camera, stream and bytes sent per viewer (status).
+    supervisor_.setStatusSection(QStringLiteral("web_viewers"),
+                                 [this] { return web_->liveViewers().status(); });
 
     auto verb = [this](const QJsonObject &request, const QHttpServerRequest &http) {
         if (!authorized(http))

@@ -16,11 +16,13 @@ constexpr int kMaxSessions = 64; // the oldest goes when a 65th browser logs in
 bool WebAccess::tokenMatches(const QByteArray &candidate) const
 {
     const QByteArray token = token_.toUtf8();
+    if (token.isEmpty())
+        return false; // no token configured: nothing to trade for a session
     // Same time whatever prefix matches: the comparison does not leak the token.
     unsigned char diff = candidate.size() == token.size() ? 0 : 1;
     for (qsizetype i = 0; i < candidate.size(); ++i)
-        diff |= uchar(candidate[i]) ^ uchar(token[i % std::max<qsizetype>(1, token.size())]);
-    return diff == 0 && !token.isEmpty();
+        diff |= uchar(candidate[i]) ^ uchar(token[i % token.size()]);
+    return diff == 0;
 }
 
 QByteArray WebAccess::sessionOf(const QByteArray &cookieHeader)

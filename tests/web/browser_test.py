@@ -175,6 +175,9 @@ camera = "cam0"
         if SHOTS:
             os.makedirs(SHOTS, exist_ok=True)
         shots = SHOTS or tmp
+        browser.evaluate("document.getElementById('recordings-card').scrollIntoView()")
+        time.sleep(0.3)
+        browser.screenshot(os.path.join(shots, "web-recordings-1280x800.png"))
         browser.evaluate("window.scrollTo(0, 0)")
         browser.screenshot(os.path.join(shots, "web-1280x800.png"))
         browser.set_size(390, 844, mobile=True)

@@ -5,10 +5,10 @@
 
 #include <cstdlib>
 #include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
+#include <sys/file.h>
+#include <unistd.h>
 
 using namespace zerotee;
 namespace fs = std::filesystem;
