@@ -266,7 +266,7 @@ std::unique_ptr<ImportedBuffer> ImportedBuffer::import(BufferRegistration regist
 ImportedBuffer::~ImportedBuffer()
 {
     for (GstMemory *mem : memories_)
-        gst_memory_unref(mem);
+        gst_memory_unref(mem); // the import's references; frame buffers hold their own
 }
 
 uint64_t ImportedBuffer::capacity() const

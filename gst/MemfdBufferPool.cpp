@@ -167,7 +167,7 @@ static GstFlowReturn zerotee_memfd_buffer_pool_alloc_buffer(GstBufferPool *pool,
     GstMapInfo map;
     if (!gst_memory_map(memory, &map, GST_MAP_READWRITE)) {
         GST_ERROR_OBJECT(pool, "cannot map new buffer");
-        gst_memory_unref(memory);
+        gst_memory_unref(memory); // not handed to a buffer yet: ours to drop
         return GST_FLOW_ERROR;
     }
     gst_memory_unmap(memory, &map);

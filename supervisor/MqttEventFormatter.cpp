@@ -1,5 +1,7 @@
 #include "MqttEventFormatter.h"
 
+#include "WorkerProtocol.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -40,10 +42,10 @@ void copy(const QJsonObject &from, QJsonObject &to, std::initializer_list<const 
 const QHash<QString, QString> &recordingStates()
 {
     static const QHash<QString, QString> states{
-        {QStringLiteral("segment-opened"), QStringLiteral("started")},
-        {QStringLiteral("segment-closed"), QStringLiteral("finished")},
-        {QStringLiteral("segment-recovered"), QStringLiteral("recovered")},
-        {QStringLiteral("segment-deleted"), QStringLiteral("deleted")},
+        {protocol::recorder_event::kSegmentOpened, QStringLiteral("started")},
+        {protocol::recorder_event::kSegmentClosed, QStringLiteral("finished")},
+        {protocol::recorder_event::kSegmentRecovered, QStringLiteral("recovered")},
+        {protocol::recorder_event::kSegmentDeleted, QStringLiteral("deleted")},
     };
     return states;
 }

@@ -9,6 +9,7 @@
 #include "StreamPlan.h"
 #include "WorkerCommandBuilder.h"
 #include "WorkerKinds.h"
+#include "WorkerProtocol.h"
 #include "WorkerReportText.h"
 
 #include <QCoreApplication>
@@ -328,27 +329,27 @@ WorkerManager::Result Supervisor::addWorker(WorkerConfig worker, bool startNow)
 
 void Supervisor::onWorkerReport(const QString &name, const QJsonObject &report)
 {
-    QString type = report.value(QStringLiteral("type")).toString();
+    const protocol::Report type = protocol::reportOf(report);
     // Detections and events go to the event log; "stats" only update the worker's figures.
-    if (type == QStringLiteral("detection") || type == QStringLiteral("event")) {
-        events_->append(type, name, workerReportText(report), report);
+    if (type == protocol::Report::Detection || type == protocol::Report::Event) {
+        QJsonObject data = report;
+        data.remove(protocol::kVersionKey); // the line's, not the event's
+        events_->append(protocol::name(type), name, workerReportText(report), data);
     }
     // An object appearing in the AI's view (or a custom worker's: a script of its own, e.g.
     // a Python motion detector) starts event recording on the same camera.
     WorkerProcess *worker = workers_->worker(name);
     if (worker &&
         (worker->spec().kind == WorkerKind::Ai || worker->spec().kind == WorkerKind::Custom) &&
-        type == QStringLiteral("event") &&
+        type == protocol::Report::Event &&
         report.value(QStringLiteral("state")).toString() == QStringLiteral("start"))
         trigger(workerCamera_.value(name), report.value(QStringLiteral("label")).toString(), name);
 }
 
 int Supervisor::trigger(const QString &camera, const QString &label, const QString &source)
 {
-    QJsonObject command{
-        {QStringLiteral("type"), QStringLiteral("trigger")},
-        {QStringLiteral("label"), label.isEmpty() ? QStringLiteral("manual") : label}};
-    const QByteArray line = QJsonDocument(command).toJson(QJsonDocument::Compact);
+    const QString what = label.isEmpty() ? QStringLiteral("manual") : label;
+    const QByteArray line = protocol::triggerLine(what);
     int delivered = 0;
     for (WorkerProcess *worker : workers_->workers()) {
         if (worker->spec().kind != WorkerKind::Recorder ||
@@ -356,8 +357,7 @@ int Supervisor::trigger(const QString &camera, const QString &label, const QStri
             continue;
         delivered += worker->sendLine(line) ? 1 : 0;
     }
-    events_->append(QStringLiteral("trigger"), source,
-                    command.value(QStringLiteral("label")).toString(),
+    events_->append(QStringLiteral("trigger"), source, what,
                     {{QStringLiteral("camera"), camera}, {QStringLiteral("recorders"), delivered}});
     return delivered;
 }

@@ -1,5 +1,7 @@
 #include "WorkerProcess.h"
 
+#include "WorkerProtocol.h"
+
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QProcessEnvironment>
@@ -516,9 +518,19 @@ void WorkerProcess::handleReportLine(QByteArrayView line, bool truncated)
     }
 
     const QJsonObject report = document.object();
-    if (report.value(u"type").toString() == u"stats") {
+    if (const int version = protocol::versionOf(report);
+        version > protocol::kVersion && !newerProtocolSaid_) {
+        newerProtocolSaid_ = true; // its lines are read as far as this version knows them
+        qCWarning(lcWorker).noquote()
+            << QStringLiteral("%1 speaks worker protocol v%2, this supervisor v%3: reports of "
+                              "types it does not know are ignored")
+                   .arg(spec_.name)
+                   .arg(version)
+                   .arg(protocol::kVersion);
+    }
+    if (protocol::reportOf(report) == protocol::Report::Stats) {
         for (auto it = report.begin(); it != report.end(); ++it) {
-            if (it.key() != u"type")
+            if (it.key() != protocol::kTypeKey && it.key() != protocol::kVersionKey)
                 reported_.insert(it.key(), it.value().toVariant());
         }
         emit reportedChanged();

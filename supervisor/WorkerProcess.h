@@ -177,6 +177,7 @@ private:
     int lastExitCode_ = -1;
     int lastExitSignal_ = 0;
     int malformedReports_ = 0;
+    bool newerProtocolSaid_ = false; // a worker speaking a newer protocol is said once
 };
 
 } // namespace zerotee

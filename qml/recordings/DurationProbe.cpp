@@ -33,7 +33,7 @@ DurationProbe::DurationProbe(QObject *parent) : QObject(parent)
 DurationProbe::~DurationProbe()
 {
     if (discoverer_)
-        g_object_unref(discoverer_);
+        g_object_unref(discoverer_); // stopped and released after the probes it ran
 }
 
 DurationProbe::Result DurationProbe::probeFile(const QString &path, GstDiscoverer *discoverer)

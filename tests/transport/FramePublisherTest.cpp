@@ -443,7 +443,9 @@ TEST(FramePublisher, HelloTimeoutAndWrongVersion)
     raw.flush();
     bench.pump();
     std::vector<ReceivedMessage> out;
-    ::usleep(10000);
+    // The refusal is on the socket once pump() returned; poll rather than sleep for it.
+    pollfd readable{raw.fd(), POLLIN, 0};
+    ASSERT_EQ(::poll(&readable, 1, 1000), 1);
     raw.receive(out);
     ASSERT_GE(out.size(), 1u);
     wire::ErrorMessage error;

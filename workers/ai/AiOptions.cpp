@@ -73,7 +73,18 @@ std::string AiOptions::detectorName() const
     return {};
 }
 
-QString AiOptions::parse(const QStringList &arguments)
+ParseOutcome AiOptions::parse(const QStringList &arguments, AiOptions *options, QString *message)
+{
+    const QString said = options->readFlags(arguments.mid(1));
+    if (said == QLatin1String("help")) {
+        *message = usage();
+        return ParseOutcome::Help;
+    }
+    *message = said;
+    return said.isEmpty() ? ParseOutcome::Run : ParseOutcome::Error;
+}
+
+QString AiOptions::readFlags(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);

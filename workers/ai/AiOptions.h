@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ParseOutcome.h"
+
 #include <opencv2/core/types.hpp>
 
 #include <QString>
@@ -45,10 +47,14 @@ struct AiOptions {
     /// Short human name of the detector, e.g. "motion", "cascade:haarcascade_frontalface_default".
     std::string detectorName() const;
 
-    /// Parses argv (without the program name). Returns an empty string on success, "help"
-    /// when --help was asked for (usage() is then the answer), or a message saying what is wrong.
-    QString parse(const QStringList &arguments);
+    /// Parses argv (the program first) into @p options: Run, Help (usage() in @p message) or
+    /// Error (what is wrong in @p message). The shape of every worker's parser (ParseOutcome.h).
+    static ParseOutcome parse(const QStringList &arguments, AiOptions *options, QString *message);
     static QString usage();
+
+private:
+    /// The flags (argv without the program): "" when valid, "help", or what is wrong.
+    QString readFlags(const QStringList &flags);
 };
 
 } // namespace zerotee::ai

@@ -113,7 +113,7 @@ void AiWorker::finishAnalysis()
              tracked.eventId ? QJsonValue(qint64(tracked.eventId)) : QJsonValue()},
         };
         if (i < kMaxDetectionLines) {
-            reporter_.report(QStringLiteral("detection"), line);
+            reporter_.report(protocol::Report::Detection, line);
             lastDetections_.append(line);
         }
     }
@@ -142,7 +142,7 @@ void AiWorker::reportChanges(const std::vector<EventTracker::Change> &changes, c
         } else {
             event.insert(QStringLiteral("score"), roundedScore(change.peakScore));
         }
-        reporter_.report(QStringLiteral("event"), event);
+        reporter_.report(protocol::Report::Event, event);
     }
 }
 
@@ -155,7 +155,7 @@ void AiWorker::reportStats()
     stats.insert(QStringLiteral("frames_unusable"), qint64(source_.unusable()));
     stats.insert(QStringLiteral("open_events"), qint64(tracker_.openEvents()));
     stats.insert(QStringLiteral("last_detections"), lastDetections_);
-    reporter_.report(QStringLiteral("stats"), stats);
+    reporter_.report(protocol::Report::Stats, stats);
 }
 
 } // namespace zerotee::ai

@@ -16,18 +16,20 @@ int main(int argc, char **argv)
 {
     using namespace zerotee::ai;
     QStringList arguments;
-    for (int i = 1; i < argc; ++i)
+    for (int i = 0; i < argc; ++i)
         arguments << QString::fromLocal8Bit(argv[i]);
 
     AiOptions options;
-    const QString error = options.parse(arguments);
-    if (error == u"help") {
-        std::fputs(qPrintable(AiOptions::usage()), stdout);
+    QString message;
+    switch (AiOptions::parse(arguments, &options, &message)) {
+    case zerotee::ParseOutcome::Help:
+        std::fputs(qPrintable(message), stdout);
         return 0;
-    }
-    if (!error.isEmpty()) {
-        std::fprintf(stderr, "zerotee-ai: %s\n(see zerotee-ai --help)\n", qPrintable(error));
+    case zerotee::ParseOutcome::Error:
+        std::fprintf(stderr, "zerotee-ai: %s\n(see zerotee-ai --help)\n", qPrintable(message));
         return 2;
+    case zerotee::ParseOutcome::Run:
+        break;
     }
 
     if (options.threads > 0)

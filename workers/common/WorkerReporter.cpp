@@ -5,10 +5,10 @@
 
 namespace zerotee {
 
-void WorkerReporter::report(const QString &type, QJsonObject fields)
+void WorkerReporter::report(protocol::Report type, QJsonObject fields)
 {
-    fields.insert(QStringLiteral("type"), type);
-    QByteArray line = QJsonDocument(fields).toJson(QJsonDocument::Compact);
+    QByteArray line =
+        QJsonDocument(protocol::makeReport(type, std::move(fields))).toJson(QJsonDocument::Compact);
     line.append('\n');
     std::lock_guard lock(mutex_);
     std::fwrite(line.constData(), 1, size_t(line.size()), stdout);

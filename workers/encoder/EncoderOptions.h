@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ParseOutcome.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -30,7 +32,7 @@ struct EncoderOptions {
     /// the camera's allow_users / allow_groups, comma-separated names or ids.
     QString allowUsers, allowGroups;
 
-    enum class Outcome { Run, Help, Error };
+    using Outcome = ParseOutcome; // the shape every worker's parser has
     /// Parses argv (arguments[0] is the program). On Help/Error @p message is the text to print.
     static Outcome parse(const QStringList &arguments, EncoderOptions *options, QString *message);
 };

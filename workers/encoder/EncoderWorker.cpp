@@ -248,7 +248,7 @@ void EncoderWorker::report()
         forced = keyframesForced_;
         ignored = requestsIgnored_;
     }
-    reporter_.report(QStringLiteral("stats"),
+    reporter_.report(protocol::Report::Stats,
                      {{QStringLiteral("stream"), options_.stream},
                       {QStringLiteral("codec"), options_.codec},
                       {QStringLiteral("encoder"), encoderName_},

@@ -26,8 +26,18 @@ bool toInteger(const QString &text, int64_t &value, int64_t min, int64_t max)
 
 } // namespace
 
-bool RecorderOptions::parse(const QStringList &arguments, RecorderOptions &options,
-                            std::string &error, bool &helpRequested)
+ParseOutcome RecorderOptions::parse(const QStringList &arguments, RecorderOptions *options,
+                                    QString *message)
+{
+    std::string said;
+    bool help = false;
+    const bool ok = readFlags(arguments, *options, said, help);
+    *message = QString::fromStdString(said);
+    return ok ? ParseOutcome::Run : help ? ParseOutcome::Help : ParseOutcome::Error;
+}
+
+bool RecorderOptions::readFlags(const QStringList &arguments, RecorderOptions &options,
+                                std::string &error, bool &helpRequested)
 {
     helpRequested = false;
     QCommandLineParser parser;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ParseOutcome.h"
+
 #include <QStringList>
 
 #include <cstdint>
@@ -36,11 +38,16 @@ struct RecorderOptions {
     /// File name extension of the container, without the dot ("mkv" or "mp4").
     const char *extension() const { return container == Container::Mp4 ? "mp4" : "mkv"; }
 
-    /// Parses @p arguments (argv[0] first). On failure returns false and sets @p error to a
-    /// message for the user; on --help returns false with @p helpRequested set and @p error
-    /// holding the help text.
-    static bool parse(const QStringList &arguments, RecorderOptions &options, std::string &error,
-                      bool &helpRequested);
+    /// Parses @p arguments (argv[0] first) into @p options: Run, Help (the help text in
+    /// @p message) or Error (what is wrong in @p message). The shape of every worker's parser
+    /// (ParseOutcome.h).
+    static ParseOutcome parse(const QStringList &arguments, RecorderOptions *options,
+                              QString *message);
+
+private:
+    /// The parser itself: false with @p error set (the help text when @p helpRequested).
+    static bool readFlags(const QStringList &arguments, RecorderOptions &options,
+                          std::string &error, bool &helpRequested);
 };
 
 } // namespace zerotee

@@ -60,7 +60,7 @@ RecorderWorker::~RecorderWorker()
         retired_.clear();
         ring_.clear();
         if (caps_)
-            gst_caps_unref(caps_);
+            gst_caps_unref(caps_); // under the mutex the streaming thread sets it with
         caps_ = nullptr;
     }
     // Members released by hand, in this order: the pads and elements before the pipeline that
@@ -80,7 +80,7 @@ int RecorderWorker::run()
     // A crash leaves ".part" files: they play as they are, so they get their final names.
     for (const std::string &path : disk_.recoverLeftovers()) {
         std::fprintf(stderr, "recorder: recovered %s\n", path.c_str());
-        report("segment-recovered", path);
+        report(protocol::recorder_event::kSegmentRecovered, path);
     }
     enforceRetention();
 
@@ -168,10 +168,10 @@ std::unique_ptr<StorageWriter> RecorderWorker::makeWriter(const std::string &lab
     options.onKeyframeRequest = [this](GstClockTime runningTime) { requestKeyframe(runningTime); };
     options.onSegmentOpened = [this](const std::string &part, const std::string &path) {
         QJsonObject fields;
-        fields.insert("label", "segment-opened");
+        fields.insert("label", protocol::recorder_event::kSegmentOpened);
         fields.insert("file", qs(path));
         fields.insert("part", qs(part));
-        reporter_.report("event", fields);
+        reporter_.report(protocol::Report::Event, fields);
     };
     options.onSegmentClosed = [this](const std::string &path) { onSegmentClosed(path); };
     auto writer = std::make_unique<StorageWriter>(std::move(options));
@@ -308,7 +308,7 @@ void RecorderWorker::trigger(const std::string &label)
     if (live_ && !live_->finishing()) {
         eventEnd_ = std::max(eventEnd_, now + post);
         std::fprintf(stderr, "recorder: trigger '%s' extends the event\n", label.c_str());
-        report("trigger-extended", live_->currentFile());
+        report(protocol::recorder_event::kTriggerExtended, live_->currentFile());
         return;
     }
     if (diskFull_ || !storageError_.empty() || !caps_) {
@@ -427,7 +427,7 @@ void RecorderWorker::tick()
     stats.insert("bytes_written", qint64(bytes));
     const int64_t free = disk_.freeBytes();
     stats.insert("free_mb", free >= 0 ? qint64(free >> 20) : qint64(-1));
-    reporter_.report("stats", stats);
+    reporter_.report(protocol::Report::Stats, stats);
 }
 
 void RecorderWorker::checkDisk()
@@ -466,10 +466,10 @@ void RecorderWorker::enforceRetention()
         std::fprintf(stderr, "recorder: retention (%s) deleted %s\n",
                      RetentionPolicy::reasonName(removal.reason), removal.file.path.c_str());
         QJsonObject fields;
-        fields.insert("label", "segment-deleted");
+        fields.insert("label", protocol::recorder_event::kSegmentDeleted);
         fields.insert("file", qs(removal.file.path));
         fields.insert("reason", RetentionPolicy::reasonName(removal.reason));
-        reporter_.report("event", fields);
+        reporter_.report(protocol::Report::Event, fields);
     }
 }
 
@@ -483,7 +483,7 @@ void RecorderWorker::onSegmentClosed(const std::string &path)
         bytesClosed_ += size;
         lastFile_ = path;
     }
-    report("segment-closed", path);
+    report(protocol::recorder_event::kSegmentClosed, path);
     enforceRetention();
 }
 
@@ -525,12 +525,12 @@ std::string RecorderWorker::stateName() const
     return "recording";
 }
 
-void RecorderWorker::report(const char *label, const std::string &file)
+void RecorderWorker::report(QLatin1StringView label, const std::string &file)
 {
     QJsonObject fields;
     fields.insert("label", label);
     fields.insert("file", qs(file));
-    reporter_.report("event", fields);
+    reporter_.report(protocol::Report::Event, fields);
 }
 
 gboolean RecorderWorker::onStdin(GIOChannel *channel, GIOCondition condition, gpointer data)

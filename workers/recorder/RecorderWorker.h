@@ -85,7 +85,7 @@ private:
     int64_t toUtcMs(GstClockTime runningTime) const;
     GstClockTime nowRunningTime() const;
     std::string stateName() const;
-    void report(const char *label, const std::string &file);
+    void report(QLatin1StringView label, const std::string &file);
 
     RecorderOptions options_;
     WorkerReporter &reporter_;

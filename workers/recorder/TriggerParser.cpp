@@ -1,6 +1,7 @@
 #include "TriggerParser.h"
 
 #include "SegmentNamer.h"
+#include "WorkerProtocol.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -20,7 +21,7 @@ TriggerParser::Result TriggerParser::parse(const std::string &line)
         return result;
     }
     const QJsonObject object = document.object();
-    if (object.value("type").toString() != QLatin1String("trigger"))
+    if (protocol::commandOf(object) != protocol::Command::Trigger)
         return result;
     result.isTrigger = true;
     const QString label = object.value("label").toString();

@@ -20,16 +20,17 @@ int main(int argc, char **argv)
     for (int i = 0; i < argc; ++i)
         arguments << QString::fromLocal8Bit(argv[i]);
     zerotee::RecorderOptions options;
-    std::string error;
-    bool help = false;
-    if (!zerotee::RecorderOptions::parse(arguments, options, error, help)) {
-        if (help) {
-            std::fputs(error.c_str(), stdout);
-            return 0;
-        }
+    QString message;
+    switch (zerotee::RecorderOptions::parse(arguments, &options, &message)) {
+    case zerotee::ParseOutcome::Help:
+        std::fputs(qPrintable(message), stdout);
+        return 0;
+    case zerotee::ParseOutcome::Error:
         std::fprintf(stderr, "zerotee-recorder: %s\n(see zerotee-recorder --help)\n",
-                     error.c_str());
+                     qPrintable(message));
         return 2;
+    case zerotee::ParseOutcome::Run:
+        break;
     }
     gst_init(&argc, &argv);
     // zeroteesrc from this binary, wherever it runs from (no GST_PLUGIN_PATH needed).

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ParseOutcome.h"
+
 #include "MountConfig.h"
 
 #include <QList>
@@ -14,7 +16,7 @@ namespace zerotee {
 /// Thread context: a plain value.
 struct RtspOptions {
     enum class Auth { None, Basic, Digest };
-    enum class Outcome { Run, Help, Error };
+    using Outcome = ParseOutcome; // the shape every worker's parser has
 
     struct User {
         QString name;

@@ -266,7 +266,7 @@ void RtspWorker::report()
             fields[QStringLiteral("push")] = push_->stats();
             fields[QStringLiteral("frames")] = frames; // the push pipeline is not counted
         }
-        reporter_.report(QStringLiteral("stats"), fields);
+        reporter_.report(protocol::Report::Stats, fields);
     }
 }
 
@@ -310,7 +310,7 @@ int RtspWorker::run()
     QString error;
     if (!setUp(&error)) {
         std::fprintf(stderr, "zerotee-rtsp: %s\n", qPrintable(error));
-        reporter_.report(QStringLiteral("event"),
+        reporter_.report(protocol::Report::Event,
                          {{QStringLiteral("event"), QStringLiteral("error")},
                           {QStringLiteral("message"), error}});
         return 1;
@@ -324,7 +324,7 @@ int RtspWorker::run()
                  options_.auth == RtspOptions::Auth::None    ? "none"
                  : options_.auth == RtspOptions::Auth::Basic ? "basic"
                                                              : "digest");
-    reporter_.report(QStringLiteral("event"),
+    reporter_.report(protocol::Report::Event,
                      {{QStringLiteral("event"), QStringLiteral("listening")},
                       {QStringLiteral("port"), boundPort_},
                       {QStringLiteral("urls"), urls}});

@@ -17,6 +17,7 @@
 #include <fstream>
 
 using namespace zerotee::ai;
+using zerotee::ParseOutcome;
 
 namespace {
 
@@ -219,9 +220,12 @@ TEST(EventTracker, EndAllClosesStartedEvents)
 TEST(AiOptions, ParsesAndValidates)
 {
     AiOptions options;
-    EXPECT_EQ(options.parse({"--socket", "/tmp/s", "--fps", "2.5", "--roi", "0,0,0.5,0.5", "--roi",
-                             "0.5,0.5,0.5,0.5", "--sensitivity", "10"}),
-              QString());
+    QString message;
+    EXPECT_EQ(AiOptions::parse({"zerotee-ai", "--socket", "/tmp/s", "--fps", "2.5", "--roi",
+                                "0,0,0.5,0.5", "--roi", "0.5,0.5,0.5,0.5", "--sensitivity", "10"},
+                               &options, &message),
+              ParseOutcome::Run);
+    EXPECT_EQ(message, QString());
     EXPECT_EQ(options.socketPath, "/tmp/s");
     EXPECT_DOUBLE_EQ(options.fps, 2.5);
     EXPECT_EQ(options.regions.size(), 2u);
@@ -245,12 +249,16 @@ TEST(AiOptions, ParsesAndValidates)
     };
     for (const QStringList &arguments : bad) {
         AiOptions o;
-        const QString error = o.parse(arguments);
+        QString error;
+        EXPECT_EQ(AiOptions::parse(QStringList{"zerotee-ai"} + arguments, &o, &error),
+                  ParseOutcome::Error)
+            << arguments.join(u' ').toStdString();
         EXPECT_FALSE(error.isEmpty()) << arguments.join(u' ').toStdString();
-        EXPECT_NE(error, QStringLiteral("help"));
     }
     AiOptions help;
-    EXPECT_EQ(help.parse({"--help"}), QStringLiteral("help"));
+    QString usage;
+    EXPECT_EQ(AiOptions::parse({"zerotee-ai", "--help"}, &help, &usage), ParseOutcome::Help);
+    EXPECT_EQ(usage, AiOptions::usage());
 }
 
 TEST(RegionFilter, MaskAndCentreTest)

@@ -330,9 +330,11 @@ namespace {
 
 bool parse(QStringList args, RecorderOptions &options, std::string &error)
 {
-    bool help = false;
     args.prepend("zerotee-recorder");
-    return RecorderOptions::parse(args, options, error, help);
+    QString message;
+    const bool run = RecorderOptions::parse(args, &options, &message) == ParseOutcome::Run;
+    error = message.toStdString();
+    return run;
 }
 
 } // namespace
