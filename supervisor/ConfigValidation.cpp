@@ -175,9 +175,7 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
     if (config.http.port < 0 || config.http.port > 65535)
         errors.add(QStringLiteral("http.port"),
                    QStringLiteral("%1 is out of range 0..65535").arg(config.http.port));
-    bool loopback = config.http.bind == QStringLiteral("127.0.0.1") ||
-                    config.http.bind == QStringLiteral("::1") ||
-                    config.http.bind == QStringLiteral("localhost");
+    const bool loopback = config.http.onLoopback();
     if (config.http.tlsCert.isEmpty() != config.http.tlsKey.isEmpty())
         errors.add(config.http.tlsCert.isEmpty() ? QStringLiteral("http.tls_cert")
                                                  : QStringLiteral("http.tls_key"),

@@ -139,9 +139,7 @@ quint16 HttpApi::start(QString *error)
 {
     server_ = std::make_unique<QHttpServer>();
     using Method = QHttpServerRequest::Method;
-    const bool loopback = config_.bind == QStringLiteral("127.0.0.1") ||
-                          config_.bind == QStringLiteral("::1") ||
-                          config_.bind == QStringLiteral("localhost");
+    const bool loopback = config_.onLoopback();
     if (!loopback && config_.tls && !setUpTls(error))
         return 0;
     access_ = std::make_unique<WebAccess>(config_.token, tls_);

@@ -95,6 +95,13 @@ struct HttpConfig {
     QString tlsKey;
     /// Where the self-signed pair is kept; empty = <data dir>/zerotee (XDG_DATA_HOME).
     QString tlsDir;
+
+    /// Bound to this machine only (127.0.0.1, ::1, localhost): no token, plain HTTP.
+    bool onLoopback() const
+    {
+        return bind == QLatin1String("127.0.0.1") || bind == QLatin1String("::1") ||
+               bind == QLatin1String("localhost");
+    }
 };
 
 /// The touch panel's window (`zerotee` without --headless): `[panel]`, --fullscreen, --window.
