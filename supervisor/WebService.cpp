@@ -25,6 +25,7 @@
 #include <QTcpSocket>
 #include <QUrlQuery>
 #include <QWebSocket>
+#include <optional>
 
 namespace zerotee {
 
@@ -44,6 +45,28 @@ QJsonObject failure(const QString &message)
 QHttpServerResponse refusal(Status status, const QString &message)
 {
     return QHttpServerResponse(failure(message), status);
+}
+
+const QString kLoginFirst =
+    QStringLiteral("log in first (POST /api/session) or send the bearer token");
+
+struct Refusal {
+    Status status;
+    QString message;
+};
+
+/// Why a request for a camera's media is refused (no access, no such camera); empty when it
+/// may go on, with @p camera set from its query.
+std::optional<Refusal> cameraRefusal(const WebAccess &access, const SupervisorConfig &config,
+                                     const QHttpServerRequest &r, QString *camera)
+{
+    if (!access.allows(r))
+        return Refusal{Status::Unauthorized, kLoginFirst};
+    *camera = r.query().queryItemValue(QStringLiteral("camera"));
+    if (!config.camera(*camera))
+        return Refusal{Status::NotFound,
+                       QStringLiteral("camera: no camera named '%1'").arg(camera->left(64))};
+    return std::nullopt;
 }
 
 /// ISO 8601 (the device's local time unless it names an offset) or "now".
@@ -249,15 +272,10 @@ void WebService::addRoutes(QHttpServer &server)
 
     server.route(
         QStringLiteral("/api/recordings"), Method::Get, [this](const QHttpServerRequest &r) {
-            if (!access_.allows(r))
-                return refusal(Status::Unauthorized,
-                               QStringLiteral("log in first (POST /api/session) "
-                                              "or send the bearer token"));
+            QString camera;
+            if (auto no = cameraRefusal(access_, supervisor_.config(), r, &camera))
+                return refusal(no->status, no->message);
             const QUrlQuery query = r.query();
-            const QString camera = query.queryItemValue(QStringLiteral("camera"));
-            if (!supervisor_.config().camera(camera))
-                return refusal(Status::NotFound,
-                               QStringLiteral("camera: no camera named '%1'").arg(camera.left(64)));
             qint64 from = 0, to = 0;
             QString error;
             if (!parseTime(query, QStringLiteral("from"), &from, &error) ||
@@ -292,22 +310,14 @@ void WebService::addRoutes(QHttpServer &server)
     server.route(
         QStringLiteral("/api/clip"), Method::Get,
         [this](const QHttpServerRequest &r, QHttpServerResponder &&responder) {
-            if (!access_.allows(r)) {
-                responder.write(QJsonDocument(failure(QStringLiteral("log in first"))),
-                                Status::Unauthorized);
+            QString camera;
+            if (auto no = cameraRefusal(access_, supervisor_.config(), r, &camera)) {
+                responder.write(QJsonDocument(failure(no->message)), no->status);
                 return;
             }
             const QUrlQuery query = r.query();
-            const QString camera = query.queryItemValue(QStringLiteral("camera"));
             qint64 from = 0, to = 0;
             QString error;
-            if (!supervisor_.config().camera(camera)) {
-                responder.write(
-                    QJsonDocument(failure(
-                        QStringLiteral("camera: no camera named '%1'").arg(camera.left(64)))),
-                    Status::NotFound);
-                return;
-            }
             if (!parseTime(query, QStringLiteral("from"), &from, &error) ||
                 !parseTime(query, QStringLiteral("to"), &to, &error) ||
                 (to <= from && (error = QStringLiteral("to must be after from"), true)) ||
@@ -381,17 +391,9 @@ void WebService::addRoutes(QHttpServer &server)
     server.route(
         QStringLiteral("/api/snapshot"), Method::Get,
         [this](const QHttpServerRequest &r, QHttpServerResponder &&responder) {
-            if (!access_.allows(r)) {
-                responder.write(QJsonDocument(failure(QStringLiteral("log in first"))),
-                                Status::Unauthorized);
-                return;
-            }
-            const QString camera = r.query().queryItemValue(QStringLiteral("camera"));
-            if (!supervisor_.config().camera(camera)) {
-                responder.write(
-                    QJsonDocument(failure(
-                        QStringLiteral("camera: no camera named '%1'").arg(camera.left(64)))),
-                    Status::NotFound);
+            QString camera;
+            if (auto no = cameraRefusal(access_, supervisor_.config(), r, &camera)) {
+                responder.write(QJsonDocument(failure(no->message)), no->status);
                 return;
             }
             auto pending = std::make_shared<Pending>(std::move(responder));
@@ -419,8 +421,7 @@ void WebService::acceptWebSocket(std::unique_ptr<QWebSocket> socket)
         refuseWebSocket(std::move(socket), code, reason);
     };
     if (!access_.allows(socket->request())) {
-        refuse(QWebSocketProtocol::CloseCodePolicyViolated,
-               QStringLiteral("log in first (POST /api/session) or send the bearer token"));
+        refuse(QWebSocketProtocol::CloseCodePolicyViolated, kLoginFirst);
         return;
     }
     // A page of another site must not open a socket with this device's cookie.
