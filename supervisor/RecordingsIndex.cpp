@@ -33,6 +33,12 @@ QJsonArray RecordingsIndex::segments(const QStringList &cameraDirs, qint64 fromM
     QJsonArray list;
     for (size_t i = 0; i < found.size(); ++i) {
         const Found &f = found[i];
+        // Only files that may overlap the span are opened (their header read): a segment ends
+        // by the next one's start, and they are sorted by start.
+        if (f.startMs >= toMs)
+            break;
+        if (i + 1 < found.size() && found[i + 1].startMs < fromMs)
+            continue;
         double durationS = 0;
         if (std::optional<double> declared =
                 MatroskaHeader::read(f.file.filePath().toStdString()).durationS)
