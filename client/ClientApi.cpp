@@ -1,6 +1,7 @@
 // The C API of libzerotee-client: argument checks, the thread's last error, and the calls into
 // ClientSubscriber. Nothing C++ crosses this boundary: no exception escapes, no type leaks.
 #include "ClientSubscriber.h"
+#include "Protocol.h"
 #include "zerotee/client.h"
 
 #include <cerrno>
@@ -11,6 +12,8 @@
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
+
+namespace wire = zerotee::wire;
 
 struct zt_subscriber {
     std::unique_ptr<zerotee::ClientSubscriber> impl;
@@ -31,20 +34,10 @@ int fail(const zerotee::ClientError &error)
     return fail(error.status, error.message);
 }
 
-bool policyFromName(const char *name, zt_policy *policy)
-{
-    static constexpr struct {
-        const char *name;
-        zt_policy policy;
-    } kPolicies[] = {
-        {"all", ZT_POLICY_ALL}, {"latest", ZT_POLICY_LATEST}, {"fps-cap", ZT_POLICY_FPS_CAP}};
-    for (const auto &entry : kPolicies)
-        if (std::strcmp(name, entry.name) == 0) {
-            *policy = entry.policy;
-            return true;
-        }
-    return false;
-}
+// The C names mirror the wire's policies value for value; the names are the wire's own.
+static_assert(int(ZT_POLICY_ALL) == int(wire::DeliveryPolicy::All) &&
+              int(ZT_POLICY_LATEST) == int(wire::DeliveryPolicy::Latest) &&
+              int(ZT_POLICY_FPS_CAP) == int(wire::DeliveryPolicy::FpsCap));
 
 // The supervisor's runtime directory, as it chooses it (supervisor/CommandLine.cpp).
 std::string runtimeDirectory()
@@ -80,23 +73,19 @@ void zt_options_init(zt_options *options)
 
 int zt_policy_from_name(const char *name, zt_policy *policy)
 {
-    if (!name || !policy || !policyFromName(name, policy))
+    wire::DeliveryPolicy wirePolicy{};
+    if (!name || !policy || !wire::policyFromName(name, &wirePolicy))
         return fail(ZT_ERROR_INVALID, std::string("unknown policy '") + (name ? name : "(null)") +
                                           "': use all, latest or fps-cap");
+    *policy = zt_policy(wirePolicy);
     return ZT_OK;
 }
 
 const char *zt_policy_name(zt_policy policy)
 {
-    switch (policy) {
-    case ZT_POLICY_ALL:
-        return "all";
-    case ZT_POLICY_LATEST:
-        return "latest";
-    case ZT_POLICY_FPS_CAP:
-        return "fps-cap";
-    }
-    return "unknown";
+    if (policy < ZT_POLICY_ALL || policy > ZT_POLICY_FPS_CAP)
+        return "unknown";
+    return wire::policyName(wire::DeliveryPolicy(policy));
 }
 
 int zt_find_bus(const char *camera, const char *stream, char *path, size_t size)

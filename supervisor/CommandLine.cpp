@@ -1,5 +1,6 @@
 #include "CommandLine.h"
 
+#include "FrameSize.h"
 #include "HardwareProfile.h"
 
 #include <QCommandLineParser>
@@ -238,7 +239,7 @@ CommandLine parseCommandLine(const QStringList &arguments)
     CameraConfig &camera = c.cameras.first();
     if (parser.isSet(source))
         camera.source = parser.value(source);
-    if (parser.isSet(size) && !parseSize(parser.value(size), &camera.width, &camera.height))
+    if (parser.isSet(size) && !parseFrameSize(parser.value(size), &camera.width, &camera.height))
         return failWith(
             QStringLiteral("--size: '%1' is not WIDTHxHEIGHT (16..8192), e.g. 1920x1080")
                 .arg(parser.value(size)));
@@ -323,7 +324,7 @@ CommandLine parseCommandLine(const QStringList &arguments)
     if (parser.isSet(window) && parser.isSet(fullscreen))
         return failWith(QStringLiteral("--window and --fullscreen exclude each other"));
     if (parser.isSet(window)) {
-        if (!parseSize(parser.value(window), &c.panel.windowWidth, &c.panel.windowHeight))
+        if (!parseFrameSize(parser.value(window), &c.panel.windowWidth, &c.panel.windowHeight))
             return failWith(QStringLiteral("--window: '%1' is not WIDTHxHEIGHT, e.g. 800x480")
                                 .arg(parser.value(window)));
         c.panel.fullscreen = false;

@@ -24,7 +24,8 @@ struct CommandLine {
 ///
 ///   --headless --source SRC --size WxH --fps N --format F --config FILE --socket PATH
 ///   --record DIR --rtsp --rtsp-port N --ai --control PATH --http-port N --http-bind ADDR
-///   --no-http --mqtt HOST[:PORT] --log-level LEVEL --worker-path DIR --state FILE --window WxH --fullscreen
+///   --no-http --mqtt HOST[:PORT] --log-level LEVEL --worker-path DIR --state FILE
+///   --window WxH --fullscreen
 ///   --version --help   (--window/--fullscreen land in config.panel)
 CommandLine parseCommandLine(const QStringList &arguments);
 

@@ -21,20 +21,6 @@ const QSet<QString> kLogLevels = {QStringLiteral("debug"), QStringLiteral("info"
 
 } // namespace
 
-bool parseSize(const QString &text, int *width, int *height)
-{
-    static const QRegularExpression re(QStringLiteral("^(\\d{1,5})x(\\d{1,5})$"));
-    QRegularExpressionMatch m = re.match(text);
-    if (!m.hasMatch())
-        return false;
-    int w = m.captured(1).toInt(), h = m.captured(2).toInt();
-    if (w < 16 || h < 16 || w > 8192 || h > 8192)
-        return false;
-    *width = w;
-    *height = h;
-    return true;
-}
-
 QString checkSource(const QString &source)
 {
     if (source == QStringLiteral("test"))

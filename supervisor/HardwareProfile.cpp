@@ -1,4 +1,5 @@
 #include "HardwareProfile.h"
+#include "FrameSize.h"
 #include "Toml.h"
 
 #include <QCoreApplication>
@@ -9,7 +10,6 @@
 
 #include <gst/gst.h>
 #include <sstream>
-
 
 namespace zerotee {
 
@@ -161,7 +161,7 @@ bool HardwareProfile::parse(const QString &text, const QString &origin, Hardware
         int w = 0, h = 0;
         if (budget == QLatin1String("none"))
             p.encoderBudget_ = 0;
-        else if (parts.size() == 2 && parseSize(parts[0], &w, &h) && parts[1].toInt() > 0)
+        else if (parts.size() == 2 && parseFrameSize(parts[0], &w, &h) && parts[1].toInt() > 0)
             p.encoderBudget_ = qint64(w) * h * parts[1].toInt();
         else
             return fail(QStringLiteral("profile.encoder_budget"),

@@ -122,10 +122,10 @@ void PanelFacade::onWorkerReport(const QString &worker, const QJsonObject &repor
     const QJsonArray box = report.value(str("box")).toArray();
     if (box.size() != 4)
         return;
-    emit detection(supervisor->workerCamera(worker), report.value(str("pts_ns")).toInteger(),
-                   report.value(str("label")).toString(), report.value(str("score")).toDouble(),
-                   QRectF(box[0].toDouble(), box[1].toDouble(), box[2].toDouble(),
-                          box[3].toDouble()));
+    emit detection(
+        supervisor->workerCamera(worker), report.value(str("pts_ns")).toInteger(),
+        report.value(str("label")).toString(), report.value(str("score")).toDouble(),
+        QRectF(box[0].toDouble(), box[1].toDouble(), box[2].toDouble(), box[3].toDouble()));
 }
 
 } // namespace zerotee

@@ -1,5 +1,6 @@
 #include "StreamPlan.h"
 
+#include "FrameSize.h"
 #include "VideoCodec.h"
 
 #include <algorithm>
@@ -68,7 +69,7 @@ StreamPlan::Assignment StreamPlan::assign(const QString &kind, const QString &wo
         StreamConfig wanted = main != streams->end() ? *main : streams->front();
         if (ownEncoding) {
             int w = 0, h = 0;
-            if (parseSize(options.value(QStringLiteral("size")).toString(), &w, &h) &&
+            if (parseFrameSize(options.value(QStringLiteral("size")).toString(), &w, &h) &&
                 (w != camera.width || h != camera.height)) {
                 wanted.width = w;
                 wanted.height = h;

@@ -1,5 +1,6 @@
 #include "SupervisorConfig.h"
 #include "ConsumerAdmission.h"
+#include "FrameSize.h"
 #include "Toml.h"
 #include "VideoCodec.h"
 #include "WorkerKinds.h"
@@ -172,7 +173,7 @@ void readStream(const toml::table &table, const QString &prefix, StreamConfig *s
     r.integer("gop", &stream->gop, 1, 1000);
     QString size;
     r.string("size", &size);
-    if (!size.isEmpty() && !parseSize(size, &stream->width, &stream->height))
+    if (!size.isEmpty() && !parseFrameSize(size, &stream->width, &stream->height))
         errors.add(r.name("size"), QStringLiteral("'%1' is not WIDTHxHEIGHT (16..8192)").arg(size));
     r.integer("fps", &stream->fps, 1, 240);
     r.string("profile", &stream->profile);
@@ -192,7 +193,7 @@ void readCamera(const toml::table &table, const QString &prefix, CameraConfig *c
     r.string("format", &camera->format);
     QString size;
     r.string("size", &size);
-    if (!size.isEmpty() && !parseSize(size, &camera->width, &camera->height))
+    if (!size.isEmpty() && !parseFrameSize(size, &camera->width, &camera->height))
         errors.add(r.name("size"), QStringLiteral("'%1' is not WIDTHxHEIGHT (16..8192)").arg(size));
     r.integer("fps", &camera->fps, 1, 240);
     r.integer("pool_size", &camera->poolSize, 4, 256);
@@ -415,7 +416,7 @@ ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorC
             QString window;
             p.string("window", &window);
             if (!window.isEmpty() &&
-                !parseSize(window, &result.panel.windowWidth, &result.panel.windowHeight))
+                !parseFrameSize(window, &result.panel.windowWidth, &result.panel.windowHeight))
                 errors.add(p.name("window"),
                            QStringLiteral("'%1' is not WIDTHxHEIGHT (16..8192)").arg(window));
             p.rejectUnknown();

@@ -168,8 +168,6 @@ ConfigErrors parseConfig(const QString &text, const QString &origin, SupervisorC
 /// Checks values that flags can also set (sizes, fps, sources, names, ports).
 ConfigErrors validateConfig(const SupervisorConfig &config);
 
-/// Parses "WxH". Returns false when malformed or out of range (16..8192).
-bool parseSize(const QString &text, int *width, int *height);
 /// Checks a capture source string; returns an empty string or the reason it is wrong.
 QString checkSource(const QString &source);
 

@@ -1,5 +1,7 @@
 #include "MountConfig.h"
 
+#include "FrameSize.h"
+
 #include <QRegularExpression>
 
 namespace zerotee {
@@ -12,12 +14,9 @@ bool MountConfig::isValidPath(const QString &path)
 
 bool MountConfig::parseSize(const QString &text, int *width, int *height)
 {
-    static const QRegularExpression pattern(QStringLiteral("^(\\d{1,5})x(\\d{1,5})$"));
-    QRegularExpressionMatch m = pattern.match(text);
-    if (!m.hasMatch())
-        return false;
-    int w = m.captured(1).toInt(), h = m.captured(2).toInt();
-    if (w < 16 || h < 16 || w > 8192 || h > 8192 || w % 2 || h % 2)
+    // Encoders want even sides (4:2:0 chroma is subsampled by two both ways).
+    int w = 0, h = 0;
+    if (!parseFrameSize(text, &w, &h) || w % 2 || h % 2)
         return false;
     *width = w;
     *height = h;
