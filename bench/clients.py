@@ -13,8 +13,9 @@ over the consumers), and each kind's CPU per frame relative to zeroteesrc ! apps
 
     bench/clients.py [--build build] [--size 1920x1080] [--fps 30] [--consumers 4]
                      [--window 10] [--warmup 3] [--repeat 3] [--kinds python,c,zeroteesrc,shm]
-The kind python-floor is the cheapest Python loop there is (two library calls per frame through
-ctypes, the stamp read, no views, no work): what any Python consumer pays before its own code.
+The kind python-floor is the cheapest Python loop there is (the package's extension call for the
+next frame and its release, the publish time and number from its record, no views, no work):
+what any Python consumer pays before its own code.
 """
 import argparse
 import json
@@ -95,7 +96,8 @@ def summarise(results):
 
 
 LABELS = {"python": "Python client (zerotee package)",
-          "python-floor": "Python floor: next + stamp + release through ctypes, nothing else", "c": "C client (libzerotee-client)",
+          "python-floor": "Python floor: the extension's next + release, nothing else",
+          "c": "C client (libzerotee-client)",
           "zeroteesrc": "C: zeroteesrc ! appsink", "shm": "C: shmsrc ! appsink (shmsink)"}
 
 

@@ -87,8 +87,10 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(_zerotee_depends
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
     gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-rtsp)
-# python3-numpy: the Python client package (zerotee) hands out frames as numpy views.
-set(_zerotee_recommends opencv-data python3-numpy)
+# The Python client package (zerotee) hands out frames as numpy views, through an extension
+# module built for this Python version (python/CMakeLists.txt).
+set(_zerotee_recommends opencv-data python3-numpy
+    "python3 (>= ${ZEROTEE_PYTHON_VERSION})" "python3 (<< ${ZEROTEE_PYTHON_NEXT_VERSION})")
 if(TARGET zerotee-panel)
     # The panel's preview: qml6glsink and the GL elements in front of it, plus the QML modules.
     list(APPEND _zerotee_depends gstreamer1.0-qt6 gstreamer1.0-gl qml6-module-qtquick

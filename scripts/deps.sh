@@ -18,7 +18,7 @@ PACKAGES=(
     libdrm-dev libsystemd-dev libtomlplusplus-dev libopencv-dev opencv-data python3-onnx
     ffmpeg xvfb x11-utils libgl1-mesa-dri procps openssl python3-matplotlib
     qemu-system-x86 busybox-static v4l-utils
-    python3-numpy python3-opencv strace
+    python3-numpy python3-dev python3-opencv strace
     libmosquitto-dev mosquitto mosquitto-clients
     chromium python3-websocket
 )

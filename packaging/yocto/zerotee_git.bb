@@ -12,12 +12,12 @@ SRCREV = "${AUTOREV}"
 PV = "0.1.0+git${SRCPV}"
 S = "${WORKDIR}/git"
 
-inherit cmake qt6-cmake pkgconfig systemd
+inherit cmake qt6-cmake pkgconfig systemd python3native
 
 DEPENDS = " \
     qtbase qtdeclarative qtmultimedia qthttpserver qtbase-native \
     gstreamer1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-bad gstreamer1.0-rtsp-server \
-    libdrm tomlplusplus opencv systemd mosquitto \
+    libdrm tomlplusplus opencv systemd mosquitto python3 python3-numpy \
 "
 
 # The plugin goes where this GStreamer looks for it (${libdir}/gstreamer-1.0, no multiarch).

@@ -12,7 +12,7 @@ from .convert import nv12_to_bgr_copy
 from .errors import (ClosedError, DisconnectedError, InvalidUseError, LeaseWarning,
                      NotFoundError, ProtocolError, QuotaError, RefusedError, SystemCallError,
                      TimeoutError, VersionError, ZeroteeError)
-from .frame import Frame
+from ._frames import Frame
 from .subscriber import Subscriber, find_bus
 
 __all__ = ["Subscriber", "Frame", "find_bus", "nv12_to_bgr_copy", "ZeroteeError",

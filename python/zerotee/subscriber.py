@@ -4,62 +4,9 @@ import json
 import os
 import socket
 import sys
-import threading
-import time
 
-from . import _native
+from . import _frames, _native
 from .errors import ClosedError, InvalidUseError, QuotaError, from_status
-from .frame import Frame
-
-# A wait in the C library is cut into slices this long, so Ctrl-C and close() from another
-# thread are seen promptly (ctypes releases the GIL for each slice).
-_WAIT_SLICE_MS = 200
-
-
-class _Handle:
-    """Owns the zt_subscriber pointer. The C library keeps a closed subscriber alive until its
-    last frame is released, so leases may outlive close()."""
-
-    def __init__(self, pointer):
-        self.pointer = pointer
-        self.closed = False
-        self._busy = 0  # calls waiting in the library
-        self._cond = threading.Condition(threading.Lock())  # a plain lock: cheaper per frame
-
-    def enter(self):
-        with self._cond:
-            if self.closed:
-                raise ClosedError("the subscriber is closed", _native.ERROR_CLOSED)
-            self._busy += 1
-
-    def leave(self):
-        with self._cond:
-            self._busy -= 1
-            if self.closed:  # only close() waits for the count
-                self._cond.notify_all()
-
-    def release(self, struct):
-        ret = _native.lib.zt_frame_release(self.pointer, ctypes.byref(struct))
-        if ret != _native.OK:
-            raise from_status(ret)
-
-    def close(self):
-        with self._cond:
-            if self.closed:
-                return
-            self.closed = True
-            # Waits in other threads end within one slice; none may be inside the library when
-            # it frees the subscriber.
-            while self._busy:
-                self._cond.wait()
-        _native.lib.zt_subscriber_close(self.pointer)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
 
 def find_bus(camera, stream=None, control=None):
     """The socket path of `camera`'s raw bus (or of its named `stream`): asked of the running
@@ -132,8 +79,9 @@ class Subscriber:
         if ret != _native.OK:
             raise from_status(ret)
         self.path = path
-        self._handle = _Handle(pointer)
-        self._kept = []  # weak references to leases kept alive by arrays
+        # Owns the subscriber from here on: closes it once no call is inside the library. The
+        # library keeps a closed subscriber for frames still held, so leases may outlive close().
+        self._handle = _frames.Handle(pointer.value)
 
     # --- frames -----------------------------------------------------------------------------
 
@@ -141,32 +89,19 @@ class Subscriber:
         """The next frame (a Frame to use in a `with` block). `timeout` in seconds (None: wait
         as long as it takes; 0: do not wait). Raises TimeoutError, QuotaError at once when the
         whole quota is held, ClosedError, RefusedError, ..."""
-        deadline = None if timeout is None else time.monotonic() + max(timeout, 0)
-        handle = self._handle
-        while True:
-            handle.enter()
-            try:
-                if deadline is None:
-                    wait = _WAIT_SLICE_MS
-                else:
-                    wait = int(max(0.0, min(deadline - time.monotonic(), _WAIT_SLICE_MS / 1000))
-                               * 1000)
-                struct = _native.FrameStruct()
-                ret = _native.lib.zt_subscriber_next(handle.pointer, wait, ctypes.byref(struct))
-                message = None if ret == _native.OK else _native.last_error()
-            finally:
-                handle.leave()
-            if ret == _native.OK:
-                return Frame(self, handle, struct)
-            if ret == _native.ERROR_TIMEOUT and (deadline is None or time.monotonic() < deadline):
-                continue
-            if ret == _native.ERROR_QUOTA:
-                kept = self._kept_count()
-                if kept:
-                    message += (f" ({kept} of them kept by numpy arrays taken from frames that "
-                                "are still alive: delete those arrays)")
-                raise QuotaError(message, ret)
-            raise from_status(ret, message)
+        got = self._handle.next(-1 if timeout is None else max(0, int(timeout * 1000)))
+        if got.__class__ is not int:
+            return got
+        if got == _native.ERROR_CLOSED:
+            raise ClosedError("the subscriber is closed", got)
+        message = _native.last_error()
+        if got == _native.ERROR_QUOTA:
+            kept = self._handle.kept_count()
+            if kept:
+                message += (f" ({kept} of them kept by numpy arrays taken from frames that are "
+                            "still alive: delete those arrays)")
+            raise QuotaError(message, got)
+        raise from_status(got, message)
 
     def __iter__(self):
         """Frames as they come, until the subscriber is closed; each is released when the loop
@@ -179,13 +114,6 @@ class Subscriber:
             with frame:
                 yield frame
 
-    def _kept_alive(self, lease):
-        self._kept.append(lease)
-
-    def _kept_count(self):
-        self._kept = [ref for ref in self._kept if ref() is not None]
-        return len(self._kept)
-
     # --- state ------------------------------------------------------------------------------
 
     def fileno(self):
@@ -193,7 +121,7 @@ class Subscriber:
         selectors, asyncio's loop.add_reader). The same fd across reconnects."""
         self._handle.enter()
         try:
-            return _native.lib.zt_subscriber_fd(self._handle.pointer)
+            return _native.lib.zt_subscriber_fd(self._handle.address)
         finally:
             self._handle.leave()
 
@@ -204,7 +132,7 @@ class Subscriber:
         self._handle.enter()
         try:
             info = _native.Info()
-            _native.lib.zt_subscriber_get_info(self._handle.pointer, ctypes.byref(info))
+            _native.lib.zt_subscriber_get_info(self._handle.address, ctypes.byref(info))
         finally:
             self._handle.leave()
         policy = {v: k for k, v in _native.POLICIES.items()}.get(info.policy, "unknown")
@@ -219,7 +147,7 @@ class Subscriber:
         self._handle.enter()
         try:
             buffer = ctypes.create_string_buffer(8192)
-            _native.lib.zt_subscriber_caps(self._handle.pointer, buffer, len(buffer))
+            _native.lib.zt_subscriber_caps(self._handle.address, buffer, len(buffer))
         finally:
             self._handle.leave()
         return buffer.value.decode(errors="replace")
@@ -227,7 +155,7 @@ class Subscriber:
     def request_keyframe(self):
         self._handle.enter()
         try:
-            ret = _native.lib.zt_subscriber_request_keyframe(self._handle.pointer)
+            ret = _native.lib.zt_subscriber_request_keyframe(self._handle.address)
         finally:
             self._handle.leave()
         if ret != _native.OK:

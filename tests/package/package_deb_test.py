@@ -104,10 +104,12 @@ def check_client(source_dir, work, env, status_now):
             "    for i, frame in enumerate(sub):\n"
             "        assert not frame.planes[0].flags.owndata\n"
             "        if i == 4: break\n"
-            "print(zerotee.__file__)\n")
-    out = run(["/usr/bin/python3", "-c", code], env=env, timeout=30).stdout.strip()
-    check(out.startswith("/usr/lib/python3/dist-packages/zerotee/"),
-          f"import zerotee from the package reads frames: {out}")
+            "print(zerotee.__file__)\n"
+            "print(zerotee._frames.__file__)\n")
+    out = run(["/usr/bin/python3", "-c", code], env=env, timeout=30).stdout.split()
+    check(len(out) == 2 and all(p.startswith("/usr/lib/python3/dist-packages/zerotee/")
+                                for p in out),
+          f"import zerotee (and its extension) from the package reads frames: {out}")
 
 
 def main():
