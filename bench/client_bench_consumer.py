@@ -38,11 +38,12 @@ class Floor:
     publish time and number from the library's frame record, no views, no work."""
 
     def __init__(self, sub):
-        self.handle = sub._handle
+        self.sub = sub
 
     def read(self):
-        frame = self.handle.next(200)
-        if frame.__class__ is int:
+        try:
+            frame = self.sub.next(0.2)
+        except zerotee.TimeoutError:
             return None
         publish_ns, number = frame.publish_ns, frame.sequence
         frame.release()

@@ -3,13 +3,15 @@
  * Through ctypes and a Frame class in Python, a frame cost the Python client 2.7x the CPU of a
  * C `zeroteesrc ! appsink` consumer, most of it in ctypes' work per call and in the
  * interpreter's steps, which run cold between frames (docs/clients.md). Here a frame is one
- * call: Handle.next() waits in zt_subscriber_next with the GIL released and returns a Frame;
+ * call: Subscriber.next() waits in zt_subscriber_next with the GIL released and returns a Frame;
  * its planes are read-only numpy arrays over the shared buffer whose base is the frame's Lease,
  * so the lease (and the frame's place in the quota) lasts while any array does. The calls made
- * once per subscriber (open, info, caps, fd) stay in ctypes (_native.py).
+ * once per subscriber (open, info, caps, fd) stay in Python and ctypes (subscriber.py,
+ * _native.py).
  *
  * Objects:
- *   Handle  owns one zt_subscriber: next(), and close() once no call is inside the library.
+ *   Handle  the base of zerotee.Subscriber: owns its zt_subscriber; next(), and close() once no
+ *           call is inside the library.
  *   Frame   zerotee.Frame: the fields (readable after release), the planes, `with`/release().
  *   Lease   one held frame; its deallocation gives the frame back (zt_frame_release).
  */
@@ -503,20 +505,11 @@ static int64_t monotonic_ms(void)
 
 static PyObject *handle_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    PyObject *address;
-    static char *names[] = {"address", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O", names, &address))
-        return NULL;
-    zt_subscriber *subscriber = (zt_subscriber *)PyLong_AsVoidPtr(address);
-    if (!subscriber) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_ValueError, "no subscriber");
-        return NULL;
-    }
+    (void)args;
+    (void)kwargs;
     Handle *self = (Handle *)type->tp_alloc(type, 0);
     if (!self)
         return NULL;
-    self->subscriber = subscriber;
     self->kept = PyList_New(0);
     if (!self->kept) {
         Py_DECREF(self);
@@ -525,9 +518,26 @@ static PyObject *handle_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     return (PyObject *)self;
 }
 
+/* _attach(address): takes ownership of an opened zt_subscriber (Subscriber.__init__). */
+static PyObject *handle_attach(Handle *self, PyObject *address)
+{
+    zt_subscriber *subscriber = (zt_subscriber *)PyLong_AsVoidPtr(address);
+    if (!subscriber) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "no subscriber");
+        return NULL;
+    }
+    if (self->subscriber) {
+        PyErr_SetString(PyExc_RuntimeError, "the subscriber is open already");
+        return NULL;
+    }
+    self->subscriber = subscriber;
+    Py_RETURN_NONE;
+}
+
 static void handle_close_now(Handle *self)
 {
-    if (self->closed)
+    if (self->closed || !self->subscriber)
         return;
     self->closed = 1;
     /* Waits in other threads end within one slice; none may be inside the library when it
@@ -543,24 +553,90 @@ static void handle_close_now(Handle *self)
 
 static void handle_dealloc(Handle *self)
 {
-    if (self->subscriber)
-        handle_close_now(self);
+    handle_close_now(self);
     Py_CLEAR(self->kept);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* next(timeout_ms) -> Frame, or the zt_status (an int) when none came; timeout_ms < 0 waits
- * as long as it takes. zt_last_error() has the message of a failure. */
-static PyObject *handle_next(Handle *self, PyObject *const *args, Py_ssize_t count)
+/* The leases arrays keep alive after their frame ended (the dead ones are dropped). */
+static Py_ssize_t kept_count(Handle *self)
 {
-    if (count != 1) {
-        PyErr_SetString(PyExc_TypeError, "next(timeout_ms)");
+    PyObject *alive = PyList_New(0);
+    if (!alive)
+        return -1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(self->kept); ++i) {
+        PyObject *ref = PyList_GET_ITEM(self->kept, i);
+        if (PyWeakref_GetObject(ref) != Py_None && PyList_Append(alive, ref) < 0) {
+            Py_DECREF(alive);
+            return -1;
+        }
+    }
+    Py_SETREF(self->kept, alive);
+    return PyList_GET_SIZE(alive);
+}
+
+/* Raises the package's exception for a failed wait, with the library's words for it. */
+static PyObject *raise_for_status(Handle *self, int status)
+{
+    if (status == ZT_ERROR_CLOSED) {
+        raise_package_error("ClosedError", "the subscriber is closed", status);
         return NULL;
     }
-    const long timeout_ms = PyLong_AsLong(args[0]);
-    if (timeout_ms == -1 && PyErr_Occurred())
+    PyObject *message =
+        PyUnicode_DecodeUTF8(zt_last_error(), (Py_ssize_t)strlen(zt_last_error()), "replace");
+    if (!message)
         return NULL;
-    const int64_t deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+    if (status == ZT_ERROR_QUOTA) {
+        const Py_ssize_t kept = kept_count(self);
+        if (kept < 0) {
+            Py_DECREF(message);
+            return NULL;
+        }
+        if (kept > 0)
+            Py_SETREF(message, PyUnicode_FromFormat("%U (%zd of them kept by numpy arrays taken "
+                                                    "from frames that are still alive: delete "
+                                                    "those arrays)",
+                                                    message, kept));
+        if (!message)
+            return NULL;
+    }
+    PyObject *from_status = package_error("from_status");
+    if (from_status) {
+        PyObject *error = PyObject_CallFunction(from_status, "iO", status, message);
+        if (error) {
+            PyErr_SetObject((PyObject *)Py_TYPE(error), error);
+            Py_DECREF(error);
+        }
+        Py_DECREF(from_status);
+    }
+    Py_DECREF(message);
+    return NULL;
+}
+
+/* next(timeout=None) -> Frame: waits at most `timeout` seconds (None: as long as it takes, 0:
+ * not at all); raises TimeoutError, QuotaError at once when the whole quota is held,
+ * ClosedError, RefusedError, ... */
+static PyObject *handle_next(Handle *self, PyObject *const *args, Py_ssize_t count, PyObject *names)
+{
+    PyObject *timeout = Py_None;
+    const Py_ssize_t given = count + (names ? PyTuple_GET_SIZE(names) : 0);
+    if (given > 1 ||
+        (names && (PyTuple_GET_SIZE(names) != 1 || !PyUnicode_Check(PyTuple_GET_ITEM(names, 0)) ||
+                   PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(names, 0), "timeout") != 0))) {
+        PyErr_SetString(PyExc_TypeError, "next(timeout=None) takes at most one argument, timeout");
+        return NULL;
+    }
+    if (given == 1)
+        timeout = args[0];
+    int64_t deadline = -1;
+    if (timeout != Py_None) {
+        const double seconds = PyFloat_AsDouble(timeout);
+        if (seconds == -1.0 && PyErr_Occurred())
+            return NULL;
+        deadline = monotonic_ms() + (seconds > 0 ? (int64_t)(seconds * 1000) : 0);
+    }
+    if (!self->subscriber || self->closed)
+        return raise_for_status(self, ZT_ERROR_CLOSED);
     Lease *lease = PyObject_New(Lease, &LeaseType);
     if (!lease)
         return NULL;
@@ -568,10 +644,6 @@ static PyObject *handle_next(Handle *self, PyObject *const *args, Py_ssize_t cou
     lease->weakrefs = NULL;
     lease->frame.lease = 0;
     for (;;) {
-        if (self->closed) {
-            Py_DECREF(lease);
-            return PyLong_FromLong(ZT_ERROR_CLOSED);
-        }
         int wait = kWaitSliceMs;
         if (deadline >= 0) {
             const int64_t left = deadline - monotonic_ms();
@@ -586,9 +658,10 @@ static PyObject *handle_next(Handle *self, PyObject *const *args, Py_ssize_t cou
         if (ret == ZT_OK)
             break;
         lease->frame.lease = 0;
-        if (ret != ZT_ERROR_TIMEOUT || (deadline >= 0 && monotonic_ms() >= deadline)) {
+        if (ret != ZT_ERROR_TIMEOUT || (deadline >= 0 && monotonic_ms() >= deadline) ||
+            self->closed) {
             Py_DECREF(lease);
-            return PyLong_FromLong(ret);
+            return raise_for_status(self, self->closed ? ZT_ERROR_CLOSED : ret);
         }
         if (PyErr_CheckSignals() < 0) { /* Ctrl-C between slices */
             Py_DECREF(lease);
@@ -613,12 +686,10 @@ static PyObject *handle_next(Handle *self, PyObject *const *args, Py_ssize_t cou
 static PyObject *handle_enter(Handle *self, PyObject *unused)
 {
     (void)unused;
-    if (self->closed) {
-        raise_package_error("ClosedError", "the subscriber is closed", ZT_ERROR_CLOSED);
-        return NULL;
-    }
+    if (!self->subscriber || self->closed)
+        return raise_for_status(self, ZT_ERROR_CLOSED);
     self->busy++;
-    Py_RETURN_NONE;
+    return PyLong_FromVoidPtr(self->subscriber);
 }
 
 static PyObject *handle_leave(Handle *self, PyObject *unused)
@@ -635,28 +706,11 @@ static PyObject *handle_close(Handle *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-/* How many leases arrays keep alive after their frame ended. */
 static PyObject *handle_kept_count(Handle *self, PyObject *unused)
 {
     (void)unused;
-    PyObject *alive = PyList_New(0);
-    if (!alive)
-        return NULL;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(self->kept); ++i) {
-        PyObject *ref = PyList_GET_ITEM(self->kept, i);
-        if (PyWeakref_GetObject(ref) != Py_None && PyList_Append(alive, ref) < 0) {
-            Py_DECREF(alive);
-            return NULL;
-        }
-    }
-    Py_SETREF(self->kept, alive);
-    return PyLong_FromSsize_t(PyList_GET_SIZE(alive));
-}
-
-static PyObject *get_address(Handle *self, void *c)
-{
-    (void)c;
-    return PyLong_FromVoidPtr(self->subscriber);
+    const Py_ssize_t kept = kept_count(self);
+    return kept < 0 ? NULL : PyLong_FromSsize_t(kept);
 }
 
 static PyObject *get_closed(Handle *self, void *c)
@@ -666,32 +720,38 @@ static PyObject *get_closed(Handle *self, void *c)
 }
 
 static PyGetSetDef handle_fields[] = {
-    {"address", (getter)get_address, NULL, "The zt_subscriber pointer, for ctypes.", NULL},
     {"closed", (getter)get_closed, NULL, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyMethodDef handle_methods[] = {
-    {"next", (PyCFunction)(void (*)(void))handle_next, METH_FASTCALL,
-     "next(timeout_ms) -> Frame, or the zt_status when none came (< 0: no time limit)."},
-    {"enter", (PyCFunction)handle_enter, METH_NOARGS, "Before a ctypes call on the subscriber."},
-    {"leave", (PyCFunction)handle_leave, METH_NOARGS, "After it."},
+    {"next", (PyCFunction)(void (*)(void))handle_next, METH_FASTCALL | METH_KEYWORDS,
+     "next(timeout=None) -> Frame (use it in a `with` block). `timeout` in seconds (None: wait "
+     "as long as it takes; 0: do not wait). Raises TimeoutError, QuotaError at once when the "
+     "whole quota is held, ClosedError, RefusedError, ..."},
     {"close", (PyCFunction)handle_close, METH_NOARGS,
-     "Closes the subscriber once no call is inside the library (idempotent)."},
-    {"kept_count", (PyCFunction)handle_kept_count, METH_NOARGS,
+     "Disconnects. Frames (and arrays) still alive stay readable until they are released or "
+     "collected; nothing else may be asked of the subscriber."},
+    {"_attach", (PyCFunction)handle_attach, METH_O, "Takes ownership of an opened subscriber."},
+    {"_enter", (PyCFunction)handle_enter, METH_NOARGS,
+     "Before a ctypes call: the zt_subscriber address (raises ClosedError when closed)."},
+    {"_leave", (PyCFunction)handle_leave, METH_NOARGS, "After it."},
+    {"_kept_count", (PyCFunction)handle_kept_count, METH_NOARGS,
      "Leases kept alive by arrays after their frame ended."},
     {NULL, NULL, 0, NULL},
 };
 
+/* The base of zerotee.Subscriber (subscriber.py): the per-frame call and the closing here,
+ * opening, options and the calls made once per subscriber in Python. */
 static PyTypeObject HandleType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "zerotee._frames.Handle",
     .tp_basicsize = sizeof(Handle),
     .tp_dealloc = (destructor)handle_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_getset = handle_fields,
     .tp_methods = handle_methods,
     .tp_new = handle_new,
-    .tp_doc = "Owns one zt_subscriber: its per-frame calls, and its closing.",
+    .tp_doc = "Owns one zt_subscriber: the per-frame call, and its closing.",
 };
 
 /* ---- module ------------------------------------------------------------------------------ */

@@ -6,7 +6,7 @@ import socket
 import sys
 
 from . import _frames, _native
-from .errors import ClosedError, InvalidUseError, QuotaError, from_status
+from .errors import ClosedError, InvalidUseError, from_status
 
 def find_bus(camera, stream=None, control=None):
     """The socket path of `camera`'s raw bus (or of its named `stream`): asked of the running
@@ -43,7 +43,7 @@ def _ask_supervisor(camera, control):
     return None
 
 
-class Subscriber:
+class Subscriber(_frames.Handle):
     """A consumer of one zerotee bus.
 
         with zerotee.Subscriber(path, policy="fps-cap", max_fps=5) as sub:
@@ -79,29 +79,13 @@ class Subscriber:
         if ret != _native.OK:
             raise from_status(ret)
         self.path = path
-        # Owns the subscriber from here on: closes it once no call is inside the library. The
-        # library keeps a closed subscriber for frames still held, so leases may outlive close().
-        self._handle = _frames.Handle(pointer.value)
+        # The base (the extension's Handle) owns the subscriber from here on: next(), close()
+        # and closed are its own. It closes the subscriber once no call is inside the library;
+        # the library keeps a closed subscriber for frames still held, so leases may outlive
+        # close().
+        self._attach(pointer.value)
 
-    # --- frames -----------------------------------------------------------------------------
-
-    def next(self, timeout=None):
-        """The next frame (a Frame to use in a `with` block). `timeout` in seconds (None: wait
-        as long as it takes; 0: do not wait). Raises TimeoutError, QuotaError at once when the
-        whole quota is held, ClosedError, RefusedError, ..."""
-        got = self._handle.next(-1 if timeout is None else max(0, int(timeout * 1000)))
-        if got.__class__ is not int:
-            return got
-        if got == _native.ERROR_CLOSED:
-            raise ClosedError("the subscriber is closed", got)
-        message = _native.last_error()
-        if got == _native.ERROR_QUOTA:
-            kept = self._handle.kept_count()
-            if kept:
-                message += (f" ({kept} of them kept by numpy arrays taken from frames that are "
-                            "still alive: delete those arrays)")
-            raise QuotaError(message, got)
-        raise from_status(got, message)
+    # --- frames: next(timeout=None) is the extension's -------------------------------------
 
     def __iter__(self):
         """Frames as they come, until the subscriber is closed; each is released when the loop
@@ -114,27 +98,27 @@ class Subscriber:
             with frame:
                 yield frame
 
-    # --- state ------------------------------------------------------------------------------
+    # --- state: closed and close() are the extension's ---------------------------------------
+
+    def _call(self, function, *args):
+        """A call through ctypes on the subscriber; close() in another thread waits for it."""
+        address = self._enter()
+        try:
+            return function(address, *args)
+        finally:
+            self._leave()
 
     def fileno(self):
         """An fd that polls readable when next(timeout=0) may have something (for select,
         selectors, asyncio's loop.add_reader). The same fd across reconnects."""
-        self._handle.enter()
-        try:
-            return _native.lib.zt_subscriber_fd(self._handle.address)
-        finally:
-            self._handle.leave()
+        return self._call(_native.lib.zt_subscriber_fd)
 
     @property
     def info(self):
         """Connection state as a dict: connected, policy, degraded, quota, held, client_id,
         lease_timeout_ms, frames, reconnects."""
-        self._handle.enter()
-        try:
-            info = _native.Info()
-            _native.lib.zt_subscriber_get_info(self._handle.address, ctypes.byref(info))
-        finally:
-            self._handle.leave()
+        info = _native.Info()
+        self._call(_native.lib.zt_subscriber_get_info, ctypes.byref(info))
         policy = {v: k for k, v in _native.POLICIES.items()}.get(info.policy, "unknown")
         return {"connected": bool(info.connected), "policy": policy,
                 "degraded": bool(info.degraded), "quota": info.quota, "held": info.held,
@@ -144,31 +128,14 @@ class Subscriber:
     @property
     def caps(self):
         """The stream's GStreamer caps text."""
-        self._handle.enter()
-        try:
-            buffer = ctypes.create_string_buffer(8192)
-            _native.lib.zt_subscriber_caps(self._handle.address, buffer, len(buffer))
-        finally:
-            self._handle.leave()
+        buffer = ctypes.create_string_buffer(8192)
+        self._call(_native.lib.zt_subscriber_caps, buffer, len(buffer))
         return buffer.value.decode(errors="replace")
 
     def request_keyframe(self):
-        self._handle.enter()
-        try:
-            ret = _native.lib.zt_subscriber_request_keyframe(self._handle.address)
-        finally:
-            self._handle.leave()
+        ret = self._call(_native.lib.zt_subscriber_request_keyframe)
         if ret != _native.OK:
             raise from_status(ret)
-
-    @property
-    def closed(self):
-        return self._handle.closed
-
-    def close(self):
-        """Disconnects. Frames (and arrays) still alive stay readable until they are released
-        or collected; nothing else may be asked of the subscriber."""
-        self._handle.close()
 
     def __enter__(self):
         return self
