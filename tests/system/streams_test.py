@@ -186,14 +186,22 @@ stream = "sub"
 
         # --- a viewer joins a running stream: GOP replay, no IDR forced -------------------------
         time.sleep(1.5)  # let recorders ask for their first segment keyframes
+        def segments():  # files the recorders opened (each cut asks the encoder for a keyframe)
+            return len(glob.glob(os.path.join(rec_dir, "**", "*.mkv*"), recursive=True))
+
+        segments0 = segments()
         forced0 = encoder(status())["reported"].get("keyframes_forced", 0)
         joins = [probe(f"rtsp://127.0.0.1:{p1}/live", 2) for _ in range(3)]
         forced1 = encoder(status())["reported"].get("keyframes_forced", 0)
+        time.sleep(1.0)  # a cut's file opens when its keyframe arrives
+        cuts = segments() - segments0
         times = [j.get("play_to_frame_ms", -1) for j in joins]
         check(all(0 <= t < 300 for t in times) and all(j.get("frames", 0) > 20 for j in joins),
               f"rtsp-probe (rtspsrc): PLAY -> first decoded frame {times} ms (< 300), frames {[j.get('frames') for j in joins]}")
-        # Segment cuts of rec1 (5 s) may force one; three joins in 6 s must not add three.
-        check(forced1 - forced0 <= 1, f"keyframes forced during 3 joins: {forced1 - forced0} (segment cuts only)")
+        # Segment cuts of rec1 (every 5 s) force keyframes; the three joins must add none (with
+        # an instrumented build the joins take longer, so more cuts fall in the window).
+        check(forced1 - forced0 <= cuts,
+              f"keyframes forced during 3 joins: {forced1 - forced0}, segment cuts meanwhile: {cuts}")
         r = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-show_entries",
                             "stream=codec_name,width,height", "-of", "json", f"rtsp://127.0.0.1:{p3}/live"],
                            capture_output=True, text=True, timeout=30)
