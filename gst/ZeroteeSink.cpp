@@ -1,9 +1,12 @@
 #include "ZeroteeSinkPrivate.h"
 
+#include "SettingsProperties.h"
+
 GST_DEBUG_CATEGORY(zerotee_sink_debug);
 
 using zerotee::FramePublisher;
 using namespace zerotee::sink_internal; // this element's own types (ZeroteeSinkPrivate.h)
+using zerotee::gst_settings::kConfigFlags;
 
 enum {
     PROP_0,
@@ -33,6 +36,81 @@ static gboolean zerotee_sink_set_caps(GstBaseSink *basesink, GstCaps *caps);
 static gboolean zerotee_sink_propose_allocation(GstBaseSink *basesink, GstQuery *query);
 static GstFlowReturn zerotee_sink_render(GstBaseSink *basesink, GstBuffer *buffer);
 
+// The configuration properties, each in one row (SettingsProperties.h); "stats" is read-only
+// and installed apart.
+static const zerotee::gst_settings::Property<Settings> kProperties[] = {
+    {PROP_SOCKET_PATH, &Settings::socketPath,
+     [] {
+         return g_param_spec_string("socket-path", "Socket path",
+                                    "Path of the Unix socket consumers connect to (required)",
+                                    nullptr, kConfigFlags);
+     }},
+    {PROP_POOL_SIZE, &Settings::poolSize,
+     [] {
+         return g_param_spec_uint("pool-size", "Pool size",
+                                  "Buffers in the pool offered upstream; also the publisher's pool "
+                                  "capacity that consumer quotas must fit in",
+                                  2, 256, DEFAULT_POOL_SIZE, kConfigFlags);
+     }},
+    {PROP_QUOTA, &Settings::quota,
+     [] {
+         return g_param_spec_uint(
+             "quota", "Quota",
+             "Frames a consumer may hold at once unless it asks for another quota", 1, 64,
+             DEFAULT_QUOTA, kConfigFlags);
+     }},
+    {PROP_LEASE_TIMEOUT, &Settings::leaseTimeoutMs,
+     [] {
+         return g_param_spec_uint("lease-timeout", "Lease timeout",
+                                  "Milliseconds a consumer may hold a frame before it is evicted",
+                                  10, 600000, DEFAULT_LEASE_TIMEOUT, kConfigFlags);
+     }},
+    {PROP_CAPTURE_RESERVE, &Settings::captureReserve,
+     [] {
+         return g_param_spec_uint(
+             "capture-reserve", "Capture reserve",
+             "Pool buffers the producer keeps for itself (never leased to consumers)", 0, 256,
+             DEFAULT_CAPTURE_RESERVE, kConfigFlags);
+     }},
+    {PROP_GOP_CACHE, &Settings::gopCache,
+     [] {
+         return g_param_spec_uint(
+             "gop-cache", "GOP cache",
+             "Encoded streams: access units since the last keyframe kept (at most this many; 0 = "
+             "off) and sent first to every consumer that joins; a consumer that misses one waits "
+             "for the next keyframe. pool-size must leave room for them",
+             0, 256, DEFAULT_GOP_CACHE, kConfigFlags);
+     }},
+    {PROP_MAX_POOL_MIB, &Settings::maxPoolMib,
+     [] {
+         return g_param_spec_uint(
+             "max-pool-mib", "Maximum pool memory (MiB)",
+             "The sink's own pool (offered upstream, or copied into) grows past pool-size on "
+             "demand, new buffers registered once like the first, while it stays within this "
+             "many MiB; consumers are admitted against that bound (0 = it never grows). A fixed "
+             "upstream pool (a camera's) is pool-size buffers",
+             0, 65536, DEFAULT_MAX_POOL_MIB, kConfigFlags);
+     }},
+    {PROP_ALLOW_USERS, &Settings::allowUsers,
+     [] {
+         return g_param_spec_string(
+             "allow-users", "Allowed users",
+             "Comma-separated users (names or uids) admitted besides the sink's own uid and "
+             "root; any makes the socket connectable by all (mode 0666), the peer check refuses "
+             "the rest with their reason",
+             nullptr, kConfigFlags);
+     }},
+    {PROP_ALLOW_GROUPS, &Settings::allowGroups,
+     [] {
+         return g_param_spec_string(
+             "allow-groups", "Allowed groups",
+             "Comma-separated groups (names or gids) whose members (primary or supplementary "
+             "group) are admitted; with one group and no allow-users the socket belongs to that "
+             "group (mode 0660)",
+             nullptr, kConfigFlags);
+     }},
+};
+
 static void zerotee_sink_class_init(ZeroteeSinkClass *klass)
 {
     GObjectClass *gobjectClass = G_OBJECT_CLASS(klass);
@@ -45,77 +123,7 @@ static void zerotee_sink_class_init(ZeroteeSinkClass *klass)
     gobjectClass->get_property = zerotee_sink_get_property;
     gobjectClass->finalize = zerotee_sink_finalize;
 
-    g_object_class_install_property(
-        gobjectClass, PROP_SOCKET_PATH,
-        g_param_spec_string(
-            "socket-path", "Socket path", "Path of the Unix socket consumers connect to (required)",
-            nullptr,
-            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-    g_object_class_install_property(
-        gobjectClass, PROP_POOL_SIZE,
-        g_param_spec_uint(
-            "pool-size", "Pool size",
-            "Buffers in the pool offered upstream; also the publisher's pool "
-            "capacity that consumer quotas must fit in",
-            2, 256, DEFAULT_POOL_SIZE,
-            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-    g_object_class_install_property(
-        gobjectClass, PROP_QUOTA,
-        g_param_spec_uint(
-            "quota", "Quota", "Frames a consumer may hold at once unless it asks for another quota",
-            1, 64, DEFAULT_QUOTA,
-            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-    g_object_class_install_property(
-        gobjectClass, PROP_LEASE_TIMEOUT,
-        g_param_spec_uint(
-            "lease-timeout", "Lease timeout",
-            "Milliseconds a consumer may hold a frame before it is evicted", 10, 600000,
-            DEFAULT_LEASE_TIMEOUT,
-            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-    g_object_class_install_property(
-        gobjectClass, PROP_CAPTURE_RESERVE,
-        g_param_spec_uint(
-            "capture-reserve", "Capture reserve",
-            "Pool buffers the producer keeps for itself (never leased to consumers)", 0, 256,
-            DEFAULT_CAPTURE_RESERVE,
-            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-    g_object_class_install_property(
-        gobjectClass, PROP_GOP_CACHE,
-        g_param_spec_uint(
-            "gop-cache", "GOP cache",
-            "Encoded streams: access units since the last keyframe kept (at most this many; 0 = "
-            "off) and sent first to every consumer that joins; a consumer that misses one waits "
-            "for the next keyframe. pool-size must leave room for them",
-            0, 256, DEFAULT_GOP_CACHE,
-            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-    g_object_class_install_property(
-        gobjectClass, PROP_MAX_POOL_MIB,
-        g_param_spec_uint(
-            "max-pool-mib", "Maximum pool memory (MiB)",
-            "The sink's own pool (offered upstream, or copied into) grows past pool-size on "
-            "demand, new buffers registered once like the first, while it stays within this "
-            "many MiB; consumers are admitted against that bound (0 = it never grows). A fixed "
-            "upstream pool (a camera's) is pool-size buffers",
-            0, 65536, DEFAULT_MAX_POOL_MIB,
-            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-    g_object_class_install_property(
-        gobjectClass, PROP_ALLOW_USERS,
-        g_param_spec_string(
-            "allow-users", "Allowed users",
-            "Comma-separated users (names or uids) admitted besides the sink's own uid and "
-            "root; any makes the socket connectable by all (mode 0666), the peer check refuses "
-            "the rest with their reason",
-            nullptr,
-            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-    g_object_class_install_property(
-        gobjectClass, PROP_ALLOW_GROUPS,
-        g_param_spec_string(
-            "allow-groups", "Allowed groups",
-            "Comma-separated groups (names or gids) whose members (primary or supplementary "
-            "group) are admitted; with one group and no allow-users the socket belongs to that "
-            "group (mode 0660)",
-            nullptr,
-            GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+    zerotee::gst_settings::install(gobjectClass, kProperties);
     g_object_class_install_property(
         gobjectClass, PROP_STATS,
         g_param_spec_boxed("stats", "Statistics",
@@ -161,45 +169,10 @@ static void zerotee_sink_set_property(GObject *object, guint prop_id, const GVal
     ZeroteeSink *self = ZEROTEE_SINK(object);
     Settings &s = self->priv->settings;
     GST_OBJECT_LOCK(self);
-    switch (prop_id) {
-    case PROP_SOCKET_PATH: {
-        const gchar *path = g_value_get_string(value);
-        s.socketPath = path ? path : "";
-        break;
-    }
-    case PROP_POOL_SIZE:
-        s.poolSize = g_value_get_uint(value);
-        break;
-    case PROP_QUOTA:
-        s.quota = g_value_get_uint(value);
-        break;
-    case PROP_LEASE_TIMEOUT:
-        s.leaseTimeoutMs = g_value_get_uint(value);
-        break;
-    case PROP_CAPTURE_RESERVE:
-        s.captureReserve = g_value_get_uint(value);
-        break;
-    case PROP_GOP_CACHE:
-        s.gopCache = g_value_get_uint(value);
-        break;
-    case PROP_MAX_POOL_MIB:
-        s.maxPoolMib = g_value_get_uint(value);
-        break;
-    case PROP_ALLOW_USERS: {
-        const gchar *users = g_value_get_string(value);
-        s.allowUsers = users ? users : "";
-        break;
-    }
-    case PROP_ALLOW_GROUPS: {
-        const gchar *groups = g_value_get_string(value);
-        s.allowGroups = groups ? groups : "";
-        break;
-    }
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        break;
-    }
+    const bool known = zerotee::gst_settings::set(kProperties, s, prop_id, value);
     GST_OBJECT_UNLOCK(self);
+    if (!known)
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
 }
 
 static GstStructure *zerotee_sink_stats(ZeroteeSink *self)
@@ -237,39 +210,10 @@ static void zerotee_sink_get_property(GObject *object, guint prop_id, GValue *va
         return;
     }
     GST_OBJECT_LOCK(self);
-    switch (prop_id) {
-    case PROP_SOCKET_PATH:
-        g_value_set_string(value, s.socketPath.empty() ? nullptr : s.socketPath.c_str());
-        break;
-    case PROP_POOL_SIZE:
-        g_value_set_uint(value, s.poolSize);
-        break;
-    case PROP_QUOTA:
-        g_value_set_uint(value, s.quota);
-        break;
-    case PROP_LEASE_TIMEOUT:
-        g_value_set_uint(value, s.leaseTimeoutMs);
-        break;
-    case PROP_CAPTURE_RESERVE:
-        g_value_set_uint(value, s.captureReserve);
-        break;
-    case PROP_GOP_CACHE:
-        g_value_set_uint(value, s.gopCache);
-        break;
-    case PROP_MAX_POOL_MIB:
-        g_value_set_uint(value, s.maxPoolMib);
-        break;
-    case PROP_ALLOW_USERS:
-        g_value_set_string(value, s.allowUsers.empty() ? nullptr : s.allowUsers.c_str());
-        break;
-    case PROP_ALLOW_GROUPS:
-        g_value_set_string(value, s.allowGroups.empty() ? nullptr : s.allowGroups.c_str());
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        break;
-    }
+    const bool known = zerotee::gst_settings::get(kProperties, s, prop_id, value);
     GST_OBJECT_UNLOCK(self);
+    if (!known)
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
 }
 
 void zerotee::setSinkBusPublisher(ZeroteeSink *sink, BusPublisher *bus)

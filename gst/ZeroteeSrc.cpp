@@ -1,10 +1,13 @@
 #include "ZeroteeSrcPrivate.h"
 
 #include "MonotonicClock.h"
+#include "SettingsProperties.h"
 
 GST_DEBUG_CATEGORY(zerotee_src_debug);
 
 using zerotee::SubscriberEvent;
+using zerotee::gst_settings::kConfigFlags;
+using Settings = zerotee::src_internal::Settings;
 
 enum {
     PROP_0,
@@ -53,6 +56,46 @@ static gboolean zerotee_src_unlock(GstBaseSrc *basesrc);
 static gboolean zerotee_src_unlock_stop(GstBaseSrc *basesrc);
 static GstFlowReturn zerotee_src_create(GstPushSrc *pushsrc, GstBuffer **buffer);
 
+// The configuration properties, each in one row (SettingsProperties.h); "stats" is read-only
+// and installed apart.
+static const zerotee::gst_settings::Property<Settings> kProperties[] = {
+    {PROP_SOCKET_PATH, &Settings::socketPath,
+     [] {
+         return g_param_spec_string("socket-path", "Socket path",
+                                    "Path of the producer's Unix socket", nullptr, kConfigFlags);
+     }},
+    {PROP_POLICY, &Settings::policy,
+     [] {
+         return g_param_spec_enum("policy", "Delivery policy", "Which frames the producer sends",
+                                  ZEROTEE_TYPE_DELIVERY_POLICY, int(DEFAULT_POLICY), kConfigFlags);
+     }},
+    {PROP_MAX_FPS, &Settings::maxFps,
+     [] {
+         return g_param_spec_double("max-fps", "Maximum frame rate",
+                                    "Frame rate cap for policy=fps-cap", 0, 1000, DEFAULT_MAX_FPS,
+                                    kConfigFlags);
+     }},
+    {PROP_QUOTA, &Settings::quota,
+     [] {
+         return g_param_spec_uint(
+             "quota", "Quota", "Frames this consumer wants to hold at once (0 = producer default)",
+             0, 64, DEFAULT_QUOTA, kConfigFlags);
+     }},
+    {PROP_CLIENT_NAME, &Settings::clientName,
+     [] {
+         return g_param_spec_string(
+             "client-name", "Client name",
+             "Name the producer shows for this consumer (default: element name)", nullptr,
+             kConfigFlags);
+     }},
+    {PROP_RECONNECT_INTERVAL, &Settings::reconnectIntervalMs,
+     [] {
+         return g_param_spec_uint("reconnect-interval", "Reconnect interval",
+                                  "Milliseconds between connection attempts", 10, 60000,
+                                  DEFAULT_RECONNECT_INTERVAL, kConfigFlags);
+     }},
+};
+
 static void zerotee_src_class_init(ZeroteeSrcClass *klass)
 {
     GObjectClass *gobjectClass = G_OBJECT_CLASS(klass);
@@ -66,34 +109,7 @@ static void zerotee_src_class_init(ZeroteeSrcClass *klass)
     gobjectClass->get_property = zerotee_src_get_property;
     gobjectClass->finalize = zerotee_src_finalize;
 
-    auto flags = GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-    g_object_class_install_property(gobjectClass, PROP_SOCKET_PATH,
-                                    g_param_spec_string("socket-path", "Socket path",
-                                                        "Path of the producer's Unix socket",
-                                                        nullptr, flags));
-    g_object_class_install_property(
-        gobjectClass, PROP_POLICY,
-        g_param_spec_enum("policy", "Delivery policy", "Which frames the producer sends",
-                          ZEROTEE_TYPE_DELIVERY_POLICY, int(DEFAULT_POLICY), flags));
-    g_object_class_install_property(gobjectClass, PROP_MAX_FPS,
-                                    g_param_spec_double("max-fps", "Maximum frame rate",
-                                                        "Frame rate cap for policy=fps-cap", 0,
-                                                        1000, DEFAULT_MAX_FPS, flags));
-    g_object_class_install_property(
-        gobjectClass, PROP_QUOTA,
-        g_param_spec_uint("quota", "Quota",
-                          "Frames this consumer wants to hold at once (0 = producer default)", 0,
-                          64, DEFAULT_QUOTA, flags));
-    g_object_class_install_property(
-        gobjectClass, PROP_CLIENT_NAME,
-        g_param_spec_string("client-name", "Client name",
-                            "Name the producer shows for this consumer (default: element name)",
-                            nullptr, flags));
-    g_object_class_install_property(gobjectClass, PROP_RECONNECT_INTERVAL,
-                                    g_param_spec_uint("reconnect-interval", "Reconnect interval",
-                                                      "Milliseconds between connection attempts",
-                                                      10, 60000, DEFAULT_RECONNECT_INTERVAL,
-                                                      flags));
+    zerotee::gst_settings::install(gobjectClass, kProperties);
     g_object_class_install_property(
         gobjectClass, PROP_STATS,
         g_param_spec_boxed("stats", "Statistics",
@@ -139,36 +155,12 @@ static void zerotee_src_set_property(GObject *object, guint prop_id, const GValu
                                      GParamSpec *pspec)
 {
     ZeroteeSrc *self = ZEROTEE_SRC(object);
-    zerotee::src_internal::Settings &s = self->priv->settings;
+    Settings &s = self->priv->settings;
     GST_OBJECT_LOCK(self);
-    switch (prop_id) {
-    case PROP_SOCKET_PATH: {
-        const gchar *path = g_value_get_string(value);
-        s.socketPath = path ? path : "";
-        break;
-    }
-    case PROP_POLICY:
-        s.policy = wire::DeliveryPolicy(g_value_get_enum(value));
-        break;
-    case PROP_MAX_FPS:
-        s.maxFps = g_value_get_double(value);
-        break;
-    case PROP_QUOTA:
-        s.quota = g_value_get_uint(value);
-        break;
-    case PROP_CLIENT_NAME: {
-        const gchar *name = g_value_get_string(value);
-        s.clientName = name ? name : "";
-        break;
-    }
-    case PROP_RECONNECT_INTERVAL:
-        s.reconnectIntervalMs = g_value_get_uint(value);
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        break;
-    }
+    const bool known = zerotee::gst_settings::set(kProperties, s, prop_id, value);
     GST_OBJECT_UNLOCK(self);
+    if (!known)
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
 }
 
 static GstStructure *zerotee_src_stats(ZeroteeSrc *self)
@@ -197,36 +189,16 @@ static void zerotee_src_get_property(GObject *object, guint prop_id, GValue *val
                                      GParamSpec *pspec)
 {
     ZeroteeSrc *self = ZEROTEE_SRC(object);
-    const zerotee::src_internal::Settings &s = self->priv->settings;
+    const Settings &s = self->priv->settings;
     if (prop_id == PROP_STATS) {
         g_value_take_boxed(value, zerotee_src_stats(self));
         return;
     }
     GST_OBJECT_LOCK(self);
-    switch (prop_id) {
-    case PROP_SOCKET_PATH:
-        g_value_set_string(value, s.socketPath.empty() ? nullptr : s.socketPath.c_str());
-        break;
-    case PROP_POLICY:
-        g_value_set_enum(value, int(s.policy));
-        break;
-    case PROP_MAX_FPS:
-        g_value_set_double(value, s.maxFps);
-        break;
-    case PROP_QUOTA:
-        g_value_set_uint(value, s.quota);
-        break;
-    case PROP_CLIENT_NAME:
-        g_value_set_string(value, s.clientName.empty() ? nullptr : s.clientName.c_str());
-        break;
-    case PROP_RECONNECT_INTERVAL:
-        g_value_set_uint(value, s.reconnectIntervalMs);
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        break;
-    }
+    const bool known = zerotee::gst_settings::get(kProperties, s, prop_id, value);
     GST_OBJECT_UNLOCK(self);
+    if (!known)
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
 }
 
 static gboolean zerotee_src_start(GstBaseSrc *basesrc)

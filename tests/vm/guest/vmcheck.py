@@ -32,6 +32,22 @@ def sh(*cmd, check=False, timeout=60):
     return r
 
 
+def python_env():
+    """The environment for Debian's python3 running this build's Python package: with an ASan
+    build (scripts/sanitize.sh) the uninstrumented interpreter loads instrumented libraries, so
+    the ASan runtime is preloaded and leak checks are off (the interpreter's own exit leaks)."""
+    env = dict(os.environ, PYTHONPATH=os.path.join(BUILD, "python"))
+    try:
+        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
+            sanitized = "ZEROTEE_SANITIZE:BOOL=ON" in f.read()
+    except OSError:
+        sanitized = False
+    if sanitized:
+        runtime = sh("gcc", "-print-file-name=libasan.so", check=True).stdout.strip()
+        env.update(LD_PRELOAD=runtime, ASAN_OPTIONS="detect_leaks=0")
+    return env
+
+
 def v4l2(*args, device=DEVICE):
     return sh("v4l2-ctl", "-d", device, *args, check=True).stdout
 
@@ -41,6 +57,9 @@ def vivid_load(**options):
     0 webcam, 1 TV, 2 S-Video, 3 HDMI) and wait for its node."""
     opts = {"n_devs": 1, "node_types": "0x1"}
     opts.update(options)
+    # A check that died before its unload (the VM is shared by the checks) leaves vivid in.
+    if os.path.exists("/sys/module/vivid") and not vivid_unload():
+        raise RuntimeError("vivid is still loaded and busy from an earlier check")
     sh("busybox", "insmod", os.path.join(MODULES, "vivid.ko"),
        *[f"{k}={v}" for k, v in opts.items()], check=True)
     if not wait_for(lambda: os.path.exists(DEVICE), 10):
