@@ -228,6 +228,13 @@ def boot(args):
     with open(os.path.join(results, "env.sh"), "w") as f:
         f.write(f"export ZEROTEE_BUILD={build}\nexport ZEROTEE_SOURCE={os.path.dirname(os.path.dirname(here))}\n"
                 f"export ZEROTEE_VM_KERNEL={package}\n")
+        runtime = asan_runtime(build)
+        if runtime:
+            # An ASan build (scripts/sanitize.sh): the guest's uninstrumented programs (python3,
+            # gst-launch-1.0) load instrumented libraries and plugins, which needs the runtime
+            # first; their own exit-time leaks are not this project's (the host suite checks
+            # leaks).
+            f.write(f"export LD_PRELOAD={runtime}\nexport ASAN_OPTIONS=detect_leaks=0\n")
     log(f"checks: {' '.join(listed) or 'none'}")
 
     # The host's plugin registry, so the guest does not rescan every plugin under emulation.
@@ -298,6 +305,18 @@ def report(args):
     print(f"vm: check {args.name} exit {rc}")
     return rc if rc in (0, SKIP) else 1
 
+
+
+def asan_runtime(build):
+    """The ASan runtime to preload in the guest when @build is an ASan build, else None."""
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as f:
+            if "ZEROTEE_SANITIZE:BOOL=ON" not in f.read():
+                return None
+    except OSError:
+        return None
+    return subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True,
+                          text=True, check=True).stdout.strip()
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -15,8 +15,8 @@ import subprocess
 import tempfile
 
 from gstconsumer import consume
-from vmcheck import (DEVICE, Checks, Supervisor, evidence, finish, main_guard,
-                     python_env, set_controls, vivid_load, vivid_unload, vivid_webcam)
+from vmcheck import (BUILD, DEVICE, Checks, Supervisor, evidence, finish, main_guard,
+                     set_controls, vivid_load, vivid_unload, vivid_webcam)
 
 W, H, FPS, FRAMES = 640, 360, 30, 20
 
@@ -55,7 +55,7 @@ def run():
             script = os.path.join(work, "client.py")
             with open(script, "w") as f:
                 f.write(CLIENT)
-            env = python_env()
+            env = dict(os.environ, PYTHONPATH=os.path.join(BUILD, "python"))
             trace = os.path.join(work, "ioctl.txt")
             strace = shutil.which("strace")
             cmd = ["/usr/bin/python3", script, sup.socket, str(FRAMES)]

@@ -32,22 +32,6 @@ def sh(*cmd, check=False, timeout=60):
     return r
 
 
-def python_env():
-    """The environment for Debian's python3 running this build's Python package: with an ASan
-    build (scripts/sanitize.sh) the uninstrumented interpreter loads instrumented libraries, so
-    the ASan runtime is preloaded and leak checks are off (the interpreter's own exit leaks)."""
-    env = dict(os.environ, PYTHONPATH=os.path.join(BUILD, "python"))
-    try:
-        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
-            sanitized = "ZEROTEE_SANITIZE:BOOL=ON" in f.read()
-    except OSError:
-        sanitized = False
-    if sanitized:
-        runtime = sh("gcc", "-print-file-name=libasan.so", check=True).stdout.strip()
-        env.update(LD_PRELOAD=runtime, ASAN_OPTIONS="detect_leaks=0")
-    return env
-
-
 def v4l2(*args, device=DEVICE):
     return sh("v4l2-ctl", "-d", device, *args, check=True).stdout
 
