@@ -36,6 +36,9 @@ BOOT_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "overlay"]
 GUEST_MODULES = ["vivid"]
 SKIP = 77
 BOOT_TIMEOUT_S = 380
+# Instrumented builds (scripts/sanitize.sh) are slower: the VM's time limit and the checks' waits
+# grow by this.
+TIMEOUT_SCALE = float(os.environ.get("ZEROTEE_TIMEOUT_SCALE", "1") or 1)
 
 
 def log(message):
@@ -235,6 +238,7 @@ def boot(args):
             # first; their own exit-time leaks are not this project's (the host suite checks
             # leaks).
             f.write(f"export LD_PRELOAD={runtime}\nexport ASAN_OPTIONS=detect_leaks=0\n")
+        f.write(f"export ZEROTEE_TIMEOUT_SCALE={TIMEOUT_SCALE:g}\n")
     log(f"checks: {' '.join(listed) or 'none'}")
 
     # The host's plugin registry, so the guest does not rescan every plugin under emulation.
@@ -326,7 +330,7 @@ def main():
     b.add_argument("--results", required=True)
     b.add_argument("--checks", action="append", default=[])
     b.add_argument("--only", action="append", default=[])
-    b.add_argument("--timeout", type=int, default=BOOT_TIMEOUT_S)
+    b.add_argument("--timeout", type=int, default=int(BOOT_TIMEOUT_S * TIMEOUT_SCALE))
     r = sub.add_parser("report")
     r.add_argument("--results", required=True)
     r.add_argument("name")

@@ -18,6 +18,9 @@ BIN = os.path.join(BUILD, "bin")
 MODULES = os.environ.get("ZEROTEE_VM_MODULES", "/vmshare/modules")
 DEVICE = "/dev/video0"
 SKIP = 77
+# Instrumented builds run several times slower, and under the VM's emulation on top of that: the
+# checks' waits for the supervisor are multiplied by this (from the host, env.sh; 1 otherwise).
+SCALE = float(os.environ.get("ZEROTEE_TIMEOUT_SCALE", "1") or 1)
 
 
 def evidence(what):
@@ -26,7 +29,7 @@ def evidence(what):
 
 
 def sh(*cmd, check=False, timeout=60):
-    r = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout)
+    r = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout * SCALE)
     if check and r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: exit {r.returncode}: {r.stderr.strip()}")
     return r
@@ -137,7 +140,7 @@ class Supervisor:
         print("$ " + " ".join(cmd), flush=True)
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      env=dict(os.environ, **(env or {})))
-        self.ctl = connect_control(self.control, timeout=60)
+        self.ctl = connect_control(self.control, timeout=60 * SCALE)
         if not self.ctl:
             self.stop()
             raise RuntimeError("the supervisor did not open its control socket:\n" + self.log_text())
