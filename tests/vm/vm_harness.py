@@ -36,6 +36,7 @@ BOOT_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "overlay"]
 GUEST_MODULES = ["vivid"]
 SKIP = 77
 BOOT_TIMEOUT_S = 380
+CHECK_TIMEOUT_S = 150  # one check's limit inside the VM (guest/run-checks.sh)
 # Instrumented builds (scripts/sanitize.sh) are slower: the VM's time limit and the checks' waits
 # grow by this.
 TIMEOUT_SCALE = float(os.environ.get("ZEROTEE_TIMEOUT_SCALE", "1") or 1)
@@ -239,6 +240,8 @@ def boot(args):
             # leaks).
             f.write(f"export LD_PRELOAD={runtime}\nexport ASAN_OPTIONS=detect_leaks=0\n")
         f.write(f"export ZEROTEE_TIMEOUT_SCALE={TIMEOUT_SCALE:g}\n")
+        if TIMEOUT_SCALE != 1:
+            f.write(f"export ZEROTEE_VM_CHECK_TIMEOUT={int(CHECK_TIMEOUT_S * TIMEOUT_SCALE)}\n")
     log(f"checks: {' '.join(listed) or 'none'}")
 
     # The host's plugin registry, so the guest does not rescan every plugin under emulation.
