@@ -13,6 +13,9 @@ over the consumers), and each kind's CPU per frame relative to zeroteesrc ! apps
 
     bench/clients.py [--build build] [--size 1920x1080] [--fps 30] [--consumers 4]
                      [--window 10] [--warmup 3] [--repeat 3] [--kinds python,c,zeroteesrc,shm]
+                     [--baseline-build DIR]
+--baseline-build DIR adds the kind python-baseline: the same Python consumer with DIR's package
+(its own client library), so a change of the package is measured against the one before it.
 The kind python-floor is the cheapest Python loop there is (the package's extension call for the
 next frame and its release, the publish time and number from its record, no views, no work):
 what any Python consumer pays before its own code.
@@ -34,7 +37,7 @@ def consumer_command(kind, build, socket_path, args):
     w, h = args.size.split("x")
     common = ["--socket", socket_path]
     total = str(args.warmup + args.window)
-    if kind in ("python", "python-floor"):
+    if kind in ("python", "python-floor", "python-baseline"):
         return ["/usr/bin/python3", os.path.join(HERE, "client_bench_consumer.py")] + common + [
             "--seconds", total, "--warmup", str(args.warmup), "--touch-stride", "4096"] + (
             ["--floor"] if kind == "python-floor" else [])
@@ -60,6 +63,8 @@ def run_configuration(kind, build, args, work):
                GST_PLUGIN_PATH=os.path.join(build, "gst"), GST_DEBUG_NO_COLOR="1")
     producer = subprocess.Popen(producer_cmd, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=env)
+    if kind == "python-baseline":  # the same consumer on the package of another build
+        env = dict(env, PYTHONPATH=os.path.join(args.baseline_build, "python"))
     try:
         deadline = time.monotonic() + 10
         while not os.path.exists(socket_path) and time.monotonic() < deadline:
@@ -96,6 +101,7 @@ def summarise(results):
 
 
 LABELS = {"python": "Python client (zerotee package)",
+          "python-baseline": "Python client, the --baseline-build's package",
           "python-floor": "Python floor: the extension's next + release, nothing else",
           "c": "C client (libzerotee-client)",
           "zeroteesrc": "C: zeroteesrc ! appsink", "shm": "C: shmsrc ! appsink (shmsink)"}
@@ -112,9 +118,15 @@ def main():
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--kinds", default="python,c,zeroteesrc,shm")
+    parser.add_argument("--baseline-build", help="a build tree whose Python package runs as the "
+                        "kind python-baseline (added to --kinds): before and after in one run")
     args = parser.parse_args()
     build = os.path.abspath(args.build)
     kinds = args.kinds.split(",")
+    if args.baseline_build:
+        args.baseline_build = os.path.abspath(args.baseline_build)
+        if "python-baseline" not in kinds:
+            kinds.insert(kinds.index("python") + 1 if "python" in kinds else 0, "python-baseline")
     work = tempfile.mkdtemp(prefix="zt-client-bench.")
     runs = {k: [] for k in kinds}
     try:

@@ -21,7 +21,9 @@ def run():
     try:
         vivid_webcam()
         cfg = frozen_consumers_config("fixedpool", pool_size=32)
-        sup = Supervisor("--config", cfg, http=False, env={"LD_PRELOAD": PRELOAD})
+        # After a preload already there (an ASan build's runtime must stay first).
+        preload = " ".join(filter(None, [os.environ.get("LD_PRELOAD"), PRELOAD]))
+        sup = Supervisor("--config", cfg, http=False, env={"LD_PRELOAD": preload})
         consumers = []
         try:
             check(sup.wait_capture(frames=10), "capture running")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 from zerotee_harness import Checks, connect_control, free_port, proc_fd_targets, wait_for  # noqa: F401
 
@@ -177,7 +178,10 @@ class Supervisor:
                 if type_ is None or e.get("type") == type_]
 
     def http(self, path):
-        return sh("curl", "-sf", f"http://127.0.0.1:{self.http_port}{path}").stdout
+        # In Python, not curl: curl hangs with an ASan runtime preloaded (an ASan build's env.sh).
+        url = f"http://127.0.0.1:{self.http_port}{path}"
+        with urllib.request.urlopen(url, timeout=60 * SCALE) as answer:
+            return answer.read().decode()
 
     def log_text(self):
         self.log.flush()
