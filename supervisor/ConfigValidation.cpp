@@ -19,6 +19,19 @@ const QSet<QString> kFormats = {QStringLiteral("NV12"), QStringLiteral("I420"),
 const QSet<QString> kLogLevels = {QStringLiteral("debug"), QStringLiteral("info"),
                                   QStringLiteral("warning"), QStringLiteral("error")};
 
+/// A name key (`KEY.name`): it must match @p pattern (@p allowed says how, or is empty) and not
+/// be among @p seen, which it then joins.
+void checkName(ConfigErrors &errors, const QString &key, const QString &name,
+               const QRegularExpression &pattern, const QString &allowed, QSet<QString> *seen)
+{
+    const QString nameKey = key + QStringLiteral(".name");
+    if (!pattern.match(name).hasMatch())
+        errors.add(nameKey, QStringLiteral("'%1' is not a valid name%2").arg(name, allowed));
+    if (seen->contains(name))
+        errors.add(nameKey, QStringLiteral("'%1' is used twice").arg(name));
+    seen->insert(name);
+}
+
 } // namespace
 
 QString checkSource(const QString &source)
@@ -53,14 +66,8 @@ static void validateStreams(const CameraConfig &camera, const QString &cameraKey
     for (qsizetype i = 0; i < camera.streams.size(); ++i) {
         const StreamConfig &s = camera.streams[i];
         const QString key = QStringLiteral("%1.stream[%2]").arg(cameraKey).arg(i);
-        if (!nameRe.match(s.name).hasMatch())
-            errors.add(
-                key + QStringLiteral(".name"),
-                QStringLiteral("'%1' is not a valid name ([A-Za-z0-9_-], 32 at most)").arg(s.name));
-        if (names.contains(s.name))
-            errors.add(key + QStringLiteral(".name"),
-                       QStringLiteral("'%1' is used twice").arg(s.name));
-        names << s.name;
+        checkName(errors, key, s.name, nameRe, QStringLiteral(" ([A-Za-z0-9_-], 32 at most)"),
+                  &names);
         // Whether this machine has an encoder for it is said at start (Supervisor), not here.
         if (!VideoCodec::find(s.codec.toStdString()))
             errors.add(key + QStringLiteral(".codec"),
@@ -104,13 +111,7 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
     for (qsizetype i = 0; i < config.cameras.size(); ++i) {
         const CameraConfig &c = config.cameras[i];
         QString key = QStringLiteral("camera[%1]").arg(i);
-        if (!nameRe.match(c.name).hasMatch())
-            errors.add(key + QStringLiteral(".name"),
-                       QStringLiteral("'%1' is not a valid name").arg(c.name));
-        if (cameraNames.contains(c.name))
-            errors.add(key + QStringLiteral(".name"),
-                       QStringLiteral("'%1' is used twice").arg(c.name));
-        cameraNames << c.name;
+        checkName(errors, key, c.name, nameRe, {}, &cameraNames);
         if (QString why = checkSource(c.source); !why.isEmpty())
             errors.add(key + QStringLiteral(".source"), why);
         if (!kFormats.contains(c.format))
@@ -140,13 +141,7 @@ ConfigErrors validateConfig(const SupervisorConfig &config)
             errors.add(
                 key + QStringLiteral(".kind"),
                 QStringLiteral("'%1' is not %2").arg(w.kind, WorkerKindInfo::configurableNames()));
-        if (!nameRe.match(w.name).hasMatch())
-            errors.add(key + QStringLiteral(".name"),
-                       QStringLiteral("'%1' is not a valid name").arg(w.name));
-        if (workerNames.contains(w.name))
-            errors.add(key + QStringLiteral(".name"),
-                       QStringLiteral("'%1' is used twice").arg(w.name));
-        workerNames << w.name;
+        checkName(errors, key, w.name, nameRe, {}, &workerNames);
         if (!cameraNames.contains(w.camera))
             errors.add(key + QStringLiteral(".camera"),
                        QStringLiteral("no camera named '%1'").arg(w.camera));
