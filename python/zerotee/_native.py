@@ -1,6 +1,6 @@
 """ctypes bindings of libzerotee-client's C API (zerotee/client.h) for the calls made once per
 subscriber (open, info, caps, fd, find_bus). Internal to the package. The per-frame calls are
-in the extension zerotee._frames (FramesExtension.c): through ctypes they were most of a frame's
+in the extension zerotee._frames (python/frames/): through ctypes they were most of a frame's
 CPU.
 
 The structs mirror the header field by field; ctypes releases the GIL around every call.
