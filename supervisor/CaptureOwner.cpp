@@ -5,6 +5,7 @@
 #include "ZeroteeSink.h"
 
 #include <QDateTime>
+#include <QMetaEnum>
 #include <QPointer>
 #include <gst/gst.h>
 #include <memory>
@@ -50,17 +51,8 @@ CaptureOwner::~CaptureOwner()
 
 QString CaptureOwner::stateName() const
 {
-    switch (state_) {
-    case State::Stopped:
-        return QStringLiteral("stopped");
-    case State::Starting:
-        return QStringLiteral("starting");
-    case State::Running:
-        return QStringLiteral("running");
-    case State::Error:
-        return QStringLiteral("error");
-    }
-    return {};
+    // The status names are the enumerators' (Q_ENUM), lower-cased: "stopped", ..., "error".
+    return QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(state_))).toLower();
 }
 
 void CaptureOwner::setState(State state)

@@ -6,6 +6,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace zerotee::ai {
@@ -21,6 +22,19 @@ public:
     /// have the shape this decoder understands.
     virtual bool decode(const cv::Mat &output, std::vector<Detection> &out,
                         std::string &error) const = 0;
+};
+
+/// A decoder configured by its own settings and the model's labels (SSD, YOLO).
+template <typename Settings> class LabelledDecoder : public OutputDecoder {
+public:
+    LabelledDecoder(Settings settings, LabelMap labels)
+        : settings_(settings), labels_(std::move(labels))
+    {
+    }
+
+protected:
+    Settings settings_;
+    LabelMap labels_;
 };
 
 /// The [rows, cols] of a tensor shaped [1, rows, cols], [rows, cols] or [1, 1, rows, cols].
