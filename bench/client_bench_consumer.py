@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The Python client's side of the client benchmark (bench/clients.py): next frame -> read the
-producer's 16-byte stamp and one byte per --touch-stride bytes of the Y plane (a strided numpy
-view, read in place) -> release. Prints one JSON line like zerotee-bench-consumer's."""
+producer's 16-byte stamp and one byte per --touch-stride bytes of the Y plane (through a
+memoryview of the plane's numpy view, in place) -> release. Prints one JSON line like
+zerotee-bench-consumer's."""
 import argparse
 import json
 import struct
@@ -23,8 +24,9 @@ def read_frame(sub, touch_stride):
         y = frame.planes[0]  # a read-only numpy view of the shared Y plane
         # Read in place through the buffer protocol, with the cheapest calls Python has for a
         # few bytes (numpy's indexing and reductions cost more per call than the reads
-        # themselves): the stamp, then one byte per touch-stride bytes of the plane, rows and
-        # padding alike (as the C consumers read it) through a strided memoryview, no copy.
+        # themselves): the stamp, then one byte per touch-stride bytes of the plane through a
+        # strided memoryview, no copy. The plane must be contiguous (stride = width, as the
+        # producer's 1080p frames are): then it is the same bytes the C consumers read.
         flat = memoryview(y).cast("B")
         publish_ns, number = STAMP.unpack_from(flat)
         sampled = sum(flat[::touch_stride])
