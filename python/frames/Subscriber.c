@@ -94,8 +94,8 @@ static PyObject *raise_for_status(Handle *self, int status)
         raise_package_error("ClosedError", "the subscriber is closed", status);
         return NULL;
     }
-    PyObject *message =
-        PyUnicode_DecodeUTF8(zt_last_error(), (Py_ssize_t)strlen(zt_last_error()), "replace");
+    const char *text = zt_last_error();
+    PyObject *message = PyUnicode_DecodeUTF8(text, (Py_ssize_t)strlen(text), "replace");
     if (!message)
         return NULL;
     if (status == ZT_ERROR_QUOTA) {
