@@ -232,7 +232,7 @@ def boot(args):
     with open(os.path.join(results, "env.sh"), "w") as f:
         f.write(f"export ZEROTEE_BUILD={build}\nexport ZEROTEE_SOURCE={os.path.dirname(os.path.dirname(here))}\n"
                 f"export ZEROTEE_VM_KERNEL={package}\n")
-        runtime = asan_runtime(build)
+        runtime = os.environ.get("ZEROTEE_ASAN_RUNTIME")  # set by CMake for an ASan build
         if runtime:
             # An ASan build (scripts/sanitize.sh): the guest's uninstrumented programs (python3,
             # gst-launch-1.0) load instrumented libraries and plugins, which needs the runtime
@@ -312,18 +312,6 @@ def report(args):
     print(f"vm: check {args.name} exit {rc}")
     return rc if rc in (0, SKIP) else 1
 
-
-
-def asan_runtime(build):
-    """The ASan runtime to preload in the guest when @build is an ASan build, else None."""
-    try:
-        with open(os.path.join(build, "CMakeCache.txt")) as f:
-            if "ZEROTEE_SANITIZE:BOOL=ON" not in f.read():
-                return None
-    except OSError:
-        return None
-    return subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True,
-                          text=True, check=True).stdout.strip()
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
