@@ -33,8 +33,11 @@ static int frame_finish(Frame *self)
     }
     PyObject *weak = PyWeakref_NewRef((PyObject *)lease, NULL);
     Py_DECREF(lease);
-    if (!weak)
+    /* Pruned here so the list holds at most the quota's worth, not one per frame ever kept. */
+    if (!weak || handle_prune_kept(self->handle) < 0) {
+        Py_XDECREF(weak);
         return -1;
+    }
     const int added = PyList_Append(self->handle->kept, weak);
     Py_DECREF(weak);
     if (added < 0)

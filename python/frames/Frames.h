@@ -37,7 +37,8 @@ typedef struct {
     zt_subscriber *subscriber;
     int busy; /* calls in the library now; changed with the GIL held */
     int closed;
-    PyObject *kept; /* weak references to leases kept alive by arrays after their frame ended */
+    PyObject *kept; /* weak references to leases arrays kept alive after their frame ended;
+                     * pruned as one is added, so at most the quota's worth */
 } Handle;
 
 typedef struct {
@@ -60,6 +61,10 @@ PyObject *lease_view(Lease *lease, const uint8_t *data, int nd, npy_intp *dims, 
 
 /* Frame.c: a Frame holding @lease (the reference is the frame's). */
 PyObject *frame_new(Handle *handle, Lease *lease);
+
+/* Subscriber.c: drops the dead references from @handle's kept list; the number of leases
+ * arrays keep alive now, or -1 with an exception set. */
+Py_ssize_t handle_prune_kept(Handle *handle);
 
 /* Module.c: the package's exception class @name (zerotee/errors.py), and raising one. */
 PyObject *package_error(const char *name);

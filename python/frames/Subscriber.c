@@ -70,8 +70,7 @@ static void handle_dealloc(Handle *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* The leases arrays keep alive after their frame ended (the dead ones are dropped). */
-static Py_ssize_t kept_count(Handle *self)
+Py_ssize_t handle_prune_kept(Handle *self)
 {
     PyObject *alive = PyList_New(0);
     if (!alive)
@@ -99,7 +98,7 @@ static PyObject *raise_for_status(Handle *self, int status)
     if (!message)
         return NULL;
     if (status == ZT_ERROR_QUOTA) {
-        const Py_ssize_t kept = kept_count(self);
+        const Py_ssize_t kept = handle_prune_kept(self);
         if (kept < 0) {
             Py_DECREF(message);
             return NULL;
@@ -208,11 +207,10 @@ static PyObject *handle_close(Handle *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-static PyObject *handle_kept_count(Handle *self, PyObject *unused)
+static PyObject *handle_kept_references(Handle *self, PyObject *unused)
 {
     (void)unused;
-    const Py_ssize_t kept = kept_count(self);
-    return kept < 0 ? NULL : PyLong_FromSsize_t(kept);
+    return PyLong_FromSsize_t(PyList_GET_SIZE(self->kept));
 }
 
 static PyObject *get_closed(Handle *self, void *c)
@@ -238,8 +236,9 @@ static PyMethodDef handle_methods[] = {
     {"_enter", (PyCFunction)handle_enter, METH_NOARGS,
      "Before a ctypes call: the zt_subscriber address (raises ClosedError when closed)."},
     {"_leave", (PyCFunction)handle_leave, METH_NOARGS, "After it."},
-    {"_kept_count", (PyCFunction)handle_kept_count, METH_NOARGS,
-     "Leases kept alive by arrays after their frame ended."},
+    {"_kept_references", (PyCFunction)handle_kept_references, METH_NOARGS,
+     "The weak references to kept leases held now, dead ones included (pruned as one is "
+     "added): bounded by the quota however many frames ran."},
     {NULL, NULL, 0, NULL},
 };
 

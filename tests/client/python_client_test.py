@@ -202,6 +202,23 @@ class PythonClient(unittest.TestCase):
             second.release()
             self.assertEqual(sub.info["held"], 0)
 
+    def test_arrays_kept_frame_after_frame_leave_no_growing_bookkeeping(self):
+        self.produce()
+        with zerotee.Subscriber(self.socket, policy="all", quota=2) as sub:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", zerotee.LeaseWarning)
+                kept = None
+                for _ in range(60):
+                    with sub.next(timeout=2) as frame:
+                        previous, kept = kept, frame.planes[0]
+                    del previous  # the frame before's array goes: its lease ends
+                    self.assertEqual(sub.info["held"], 1)
+            # One reference per frame whose array outlived it would be 60; pruned as each is
+            # added, at most the quota's worth are held.
+            self.assertLessEqual(sub._kept_references(), 2)
+            self.assertEqual(kept.mean(), 235.0)
+            del kept
+
     def test_malformed_use_raises_clear_errors(self):
         with self.assertRaises(zerotee.NotFoundError) as error:
             zerotee.Subscriber(os.path.join(self.dir, "nothing.sock"))
