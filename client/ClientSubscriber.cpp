@@ -142,9 +142,11 @@ std::unique_ptr<ClientSubscriber> ClientSubscriber::open(const std::string &path
                                             " ms"};
             return nullptr;
         }
+        self->updateSocketEvents();
         self->waitFor(lock, int(left.count()));
         self->service(false);
     }
+    self->updateWakeup(); // frames that came with the welcome make the poll fd readable
     return self;
 }
 
@@ -178,7 +180,8 @@ int ClientSubscriber::connectLocked(ClientError *error)
         armRetry();
         return error->status;
     }
-    updateReadiness();
+    socketInEpoll_ = -1; // a new socket, whatever its number: registered afresh
+    updateSocketEvents();
     return ZT_OK;
 }
 
@@ -190,6 +193,7 @@ void ClientSubscriber::armRetry()
     spec.it_value.tv_sec = interval / 1000;
     spec.it_value.tv_nsec = long(interval % 1000) * 1000000;
     ::timerfd_settime(retry_.get(), 0, &spec, nullptr);
+    retryArmed_ = true;
 }
 
 void ClientSubscriber::lostConnection(int reason)
@@ -216,8 +220,9 @@ void ClientSubscriber::lostConnection(int reason)
 void ClientSubscriber::service(bool mayReconnect)
 {
     uint64_t expirations;
-    while (::read(retry_.get(), &expirations, sizeof(expirations)) > 0) {
-    }
+    // The one-shot timer is read until it has fired, so it never keeps the poll fd readable.
+    if (retryArmed_ && ::read(retry_.get(), &expirations, sizeof(expirations)) > 0)
+        retryArmed_ = false;
     if (subscriber_.state() == FrameSubscriber::State::Disconnected) {
         if (mayReconnect && options_.reconnect && !closed_ && Clock::now() >= nextAttempt_) {
             ClientError error;
@@ -225,7 +230,6 @@ void ClientSubscriber::service(bool mayReconnect)
             if (connectLocked(&error) < 0 && error.status != ZT_ERROR_NOT_FOUND)
                 errors_.push_back(error);
         }
-        updateReadiness();
         return;
     }
     int ret = 0;
@@ -238,7 +242,6 @@ void ClientSubscriber::service(bool mayReconnect)
         handle(event);
     if (ret < 0)
         lostConnection(ret);
-    updateReadiness();
 }
 
 void ClientSubscriber::handle(SubscriberEvent &event)
@@ -285,20 +288,27 @@ void ClientSubscriber::handle(SubscriberEvent &event)
     }
 }
 
-void ClientSubscriber::updateReadiness()
+void ClientSubscriber::updateWakeup()
 {
     const bool ready = !queue_.empty() || !errors_.empty() || closed_;
+    if (ready == wakeupSet_)
+        return;
     uint64_t value = 1;
     if (ready)
         (void)!::write(wakeup_.get(), &value, sizeof(value));
     else
         (void)!::read(wakeup_.get(), &value, sizeof(value));
+    wakeupSet_ = ready;
+}
 
+void ClientSubscriber::updateSocketEvents()
+{
     const int fd = subscriber_.fd();
-    if (fd < 0)
+    const uint32_t events = EPOLLIN | (subscriber_.wantsWrite() ? uint32_t(EPOLLOUT) : 0u);
+    if (fd < 0 || (fd == socketInEpoll_ && events == socketEvents_))
         return;
     epoll_event event{};
-    event.events = EPOLLIN | (subscriber_.wantsWrite() ? uint32_t(EPOLLOUT) : 0u);
+    event.events = events;
     event.data.fd = fd;
     if (socketInEpoll_ != fd) {
         if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) < 0 && errno == EEXIST)
@@ -307,6 +317,7 @@ void ClientSubscriber::updateReadiness()
     } else {
         ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event);
     }
+    socketEvents_ = events;
 }
 
 int ClientSubscriber::waitFor(std::unique_lock<std::mutex> &lock, int timeoutMs)
@@ -324,8 +335,10 @@ int ClientSubscriber::next(int timeoutMs, zt_frame *frame, ClientError *error)
     std::unique_lock lock(mutex_);
     const bool forever = timeoutMs < 0;
     const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
+    // Waits first and reads after: the socket is level-triggered, so a frame already there
+    // ends the wait at once, and one that is not costs no read before it.
+    bool looked = false;
     while (true) {
-        service(true);
         if (closed_) {
             *error = {ZT_ERROR_CLOSED, "the subscriber is closed"};
             return error->status;
@@ -333,7 +346,7 @@ int ClientSubscriber::next(int timeoutMs, zt_frame *frame, ClientError *error)
         if (!errors_.empty()) {
             *error = std::move(errors_.front());
             errors_.pop_front();
-            updateReadiness();
+            updateWakeup();
             return error->status;
         }
         if (connected_ && heldNow_ >= welcome_.quota) {
@@ -352,7 +365,7 @@ int ClientSubscriber::next(int timeoutMs, zt_frame *frame, ClientError *error)
             leases_[lease] = {queued.frame, std::move(queued.buffer), connection_};
             heldNow_++;
             frames_++;
-            updateReadiness();
+            updateWakeup();
             return ZT_OK;
         }
         if (!connected_ && everConnected_ && !options_.reconnect) {
@@ -361,12 +374,17 @@ int ClientSubscriber::next(int timeoutMs, zt_frame *frame, ClientError *error)
         }
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (!forever && left.count() <= 0) {
+        const bool due = !forever && left.count() <= 0;
+        if (due && looked) {
             *error = {ZT_ERROR_TIMEOUT,
                       "no frame within " + std::to_string(timeoutMs) + " ms from " + path_};
             return error->status;
         }
-        waitFor(lock, forever ? -1 : int(left.count()) + 1);
+        updateWakeup();
+        updateSocketEvents();
+        waitFor(lock, forever ? -1 : due ? 0 : int(left.count()) + 1);
+        looked = true;
+        service(true);
     }
 }
 
@@ -419,8 +437,10 @@ int ClientSubscriber::release(zt_frame *frame, ClientError *error, bool *lastAft
         // A lease from an earlier connection died with it: nothing to give back.
         heldNow_--;
         if (subscriber_.release(held.bufferId, held.generation, held.sequence) < 0 &&
-            subscriber_.state() == FrameSubscriber::State::Disconnected)
+            subscriber_.state() == FrameSubscriber::State::Disconnected) {
             lostConnection(-ECONNRESET);
+            updateWakeup(); // the error is news for a poller
+        }
     }
     leases_.erase(lease);
     frame->lease = 0;
@@ -436,7 +456,7 @@ bool ClientSubscriber::close()
     {
         std::lock_guard lock(mutex_);
         closed_ = true;
-        updateReadiness(); // wakes a next() waiting in another thread
+        updateWakeup(); // wakes a next() waiting in another thread
     }
     std::lock_guard waitLock(waitMutex_); // it has returned
     std::lock_guard lock(mutex_);

@@ -85,7 +85,8 @@ private:
     void service(bool mayReconnect);
     void handle(SubscriberEvent &event);
     void fill(const Queued &queued, uint64_t lease, zt_frame *frame) const;
-    void updateReadiness();
+    void updateWakeup();
+    void updateSocketEvents();
     void armRetry();
     int waitFor(std::unique_lock<std::mutex> &lock, int timeoutMs);
 
@@ -94,7 +95,11 @@ private:
     UniqueFd epoll_;  // what the user polls: socket, wakeup and retry timer inside
     UniqueFd wakeup_; // eventfd: readable while frames or an error wait to be handed out
     UniqueFd retry_;  // timerfd: the next reconnection attempt is due
+    // What the event fds are set to now, so a frame costs no syscall to keep them as they are.
     int socketInEpoll_ = -1;
+    uint32_t socketEvents_ = 0;
+    bool wakeupSet_ = false;
+    bool retryArmed_ = false;
 
     std::mutex waitMutex_;     // one next() at a time
     mutable std::mutex mutex_; // everything below
