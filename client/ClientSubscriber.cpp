@@ -397,7 +397,8 @@ void ClientSubscriber::fill(const Queued &queued, uint64_t lease, zt_frame *out)
     out->lease = lease;
     out->width = layout.width ? layout.width : capsWidth_;
     out->height = layout.height ? layout.height : capsHeight_;
-    std::snprintf(out->format, sizeof(out->format), "%s", format_.c_str());
+    // zeroed above, so the copy stays terminated
+    format_.copy(out->format, sizeof(out->format) - 1);
     out->drm_fourcc = layout.drmFourcc;
     out->drm_modifier = layout.drmModifier;
     out->plane_count = buffer.planeCount();
