@@ -129,10 +129,19 @@ def main():
             kinds.insert(kinds.index("python") + 1 if "python" in kinds else 0, "python-baseline")
     work = tempfile.mkdtemp(prefix="zt-client-bench.")
     runs = {k: [] for k in kinds}
+    failed = {k: [] for k in kinds}
     try:
         for r in range(args.repeat):
             for kind in kinds:
-                summary = summarise(run_configuration(kind, build, args, work))
+                # A run that fails (shmsrc has lost its control socket now and then) is reported
+                # and left out of the medians; the other kinds' runs still count.
+                try:
+                    summary = summarise(run_configuration(kind, build, args, work))
+                except RuntimeError as error:
+                    failed[kind].append(str(error).splitlines()[0][:300])
+                    print(f"run {r + 1}/{args.repeat} {kind}: FAILED: {failed[kind][-1]}",
+                          flush=True)
+                    continue
                 runs[kind].append(summary)
                 print(f"run {r + 1}/{args.repeat} {kind}: {summary['cpu_us']:.1f} us CPU/frame, "
                       f"{summary['fps']:.1f} fps, latency p50 {summary['p50']:.0f} us "
@@ -140,6 +149,10 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    if any(not runs[k] for k in kinds):
+        print("no successful run of " + ", ".join(k for k in kinds if not runs[k]),
+              file=sys.stderr)
+        return 1
     med = {k: {f: statistics.median(s[f] for s in runs[k]) for f in runs[k][0]} for k in kinds}
     base = med.get("zeroteesrc", {}).get("cpu_us")
     print(f"\n{args.size} @ {args.fps} fps, {args.consumers} consumers per run, window "
@@ -153,6 +166,12 @@ def main():
         ratio = f"{m['cpu_us'] / base:.2f}x" if base else "-"
         print(f"| {LABELS.get(kind, kind)} | {m['cpu_us']:.1f} µs | {ratio} | {m['fps']:.1f} | "
               f"{m['p50'] / 1000:.2f} ms | {m['p99'] / 1000:.2f} ms | {m['missed']:.0f} |")
+    print("\nPer run, µs CPU per consumer per frame: " + "; ".join(
+        f"{k} " + "/".join(f"{s['cpu_us']:.1f}" for s in runs[k]) for k in kinds))
+    for kind in kinds:
+        if failed[kind]:
+            print(f"{kind}: {len(failed[kind])} of {args.repeat} runs failed and are left out "
+                  f"({failed[kind][0]})")
     return 0
 
 
