@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The Python client's side of the client benchmark (bench/clients.py): next frame -> read the
 producer's 16-byte stamp and one byte per --touch-stride bytes of the Y plane (through a
-memoryview of the plane's numpy view, in place) -> release. Prints one JSON line like
+memoryview of the frame, in place) -> release. Prints one JSON line like
 zerotee-bench-consumer's."""
 import argparse
 import json
@@ -21,17 +21,14 @@ def read_frame(sub, touch_stride):
     except zerotee.TimeoutError:
         return None
     with frame:
-        y = frame.planes[0]  # a read-only numpy view of the shared Y plane
-        # Read in place through the buffer protocol, with the cheapest calls Python has for a
-        # few bytes (numpy's indexing and reductions cost more per call than the reads
-        # themselves): the stamp, then one byte per touch-stride bytes of the plane through a
-        # strided memoryview, no copy. The plane must be contiguous (stride = width, as the
-        # producer's 1080p frames are): then it is the same bytes the C consumers read.
-        flat = memoryview(y).cast("B")
+        # The frame's bytes in place through the buffer protocol (no numpy array: its view and
+        # buffer export cost more per call than the reads themselves), Y plane first: the
+        # stamp, then one byte per touch-stride bytes of the Y plane through a strided
+        # memoryview. The same bytes the C consumers read (the producer's Y stride is its width).
+        flat = memoryview(frame)
         publish_ns, number = STAMP.unpack_from(flat)
-        sampled = sum(flat[::touch_stride])
+        sampled = sum(flat[:frame.width * frame.height:touch_stride])
         flat.release()
-        del y
     return publish_ns, number, sampled
 
 

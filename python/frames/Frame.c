@@ -286,6 +286,24 @@ static PyMethodDef frame_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* memoryview(frame), bytes(frame), file.write(frame): the bytes frame.data spans, read-only, with
+ * no numpy array in between. The view's owner is the lease, so a view that outlives the frame
+ * keeps it exactly as an array does (counted, warned). */
+static int frame_getbuffer(Frame *self, Py_buffer *view, int flags)
+{
+    if (check_held(self) < 0)
+        return -1;
+    if (!self->frame.data || !self->frame.size) {
+        PyErr_SetString(PyExc_BufferError, "this frame's bytes are not one contiguous range "
+                                           "(use frame.planes)");
+        return -1;
+    }
+    return PyBuffer_FillInfo(view, (PyObject *)self->lease, (void *)self->frame.data,
+                             (Py_ssize_t)self->frame.size, 1, flags);
+}
+
+static PyBufferProcs frame_buffer = {.bf_getbuffer = (getbufferproc)frame_getbuffer};
+
 PyTypeObject FrameType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "zerotee.Frame",
     .tp_basicsize = sizeof(Frame),
@@ -294,6 +312,7 @@ PyTypeObject FrameType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_getset = frame_fields,
     .tp_methods = frame_methods,
+    .tp_as_buffer = &frame_buffer,
     .tp_doc = "A frame held by this consumer. Use it in a `with` block (or call release()): the "
               "planes are views of the shared buffer, valid until then. Arrays taken from it "
               "that outlive the block keep the lease (and count against the quota) until they "

@@ -202,6 +202,35 @@ class PythonClient(unittest.TestCase):
             second.release()
             self.assertEqual(sub.info["held"], 0)
 
+    def test_the_frame_exports_its_bytes_through_the_buffer_protocol(self):
+        self.produce()
+        with zerotee.Subscriber(self.socket, policy="all", quota=2) as sub:
+            with sub.next(timeout=2) as frame:
+                view = memoryview(frame)
+                self.assertTrue(view.readonly)
+                self.assertEqual(view.nbytes, frame.size)
+                y_bytes = frame.strides[0] * frame.height
+                self.assertEqual(set(view[:y_bytes:4096]), {235})  # the white Y plane, in place
+                with self.assertRaises(TypeError):  # read-only
+                    view[0:1] = b"x"
+                # The same memory as the plane's numpy view, not a copy of it.
+                self.assertEqual(np.frombuffer(view, np.uint8).ctypes.data,
+                                 frame.planes[0].ctypes.data)
+                del view
+            self.assertEqual(sub.info["held"], 0)
+            with self.assertRaises(zerotee.InvalidUseError):
+                memoryview(frame)
+            # A view that outlives its frame keeps the lease until it is released.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                with sub.next(timeout=2) as frame:
+                    kept = memoryview(frame)
+            self.assertTrue(any(issubclass(w.category, zerotee.LeaseWarning) for w in caught))
+            self.assertEqual(sub.info["held"], 1)
+            self.assertEqual(kept[0], 235)
+            kept.release()
+            self.assertEqual(sub.info["held"], 0)
+
     def test_arrays_kept_frame_after_frame_leave_no_growing_bookkeeping(self):
         self.produce()
         with zerotee.Subscriber(self.socket, policy="all", quota=2) as sub:
