@@ -6,6 +6,7 @@ zerotee-bench-consumer's."""
 import argparse
 import json
 import struct
+import sys
 import time
 
 import zerotee
@@ -25,7 +26,11 @@ def read_frame(sub, touch_stride):
         # buffer export cost more per call than the reads themselves), Y plane first: the
         # stamp, then one byte per touch-stride bytes of the Y plane through a strided
         # memoryview. The same bytes the C consumers read (the producer's Y stride is its width).
-        flat = memoryview(frame)
+        try:
+            flat = memoryview(frame)
+        except TypeError:  # a --baseline-build package from before 9a95b8f
+            sys.exit("client_bench_consumer: this zerotee package's frames have no buffer "
+                     "protocol (memoryview(frame), since 9a95b8f): too old for this consumer")
         publish_ns, number = STAMP.unpack_from(flat)
         sampled = sum(flat[:frame.width * frame.height:touch_stride])
         flat.release()

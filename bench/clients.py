@@ -15,7 +15,9 @@ over the consumers), and each kind's CPU per frame relative to zeroteesrc ! apps
                      [--window 10] [--warmup 3] [--repeat 3] [--kinds python,c,zeroteesrc,shm]
                      [--baseline-build DIR]
 --baseline-build DIR adds the kind python-baseline: the same Python consumer with DIR's package
-(its own client library), so a change of the package is measured against the one before it.
+(its own client library), so a change of the package is measured against the one before it. The
+consumer reads through memoryview(frame): DIR must be 9a95b8f or later (an older package is
+refused with that said; its own bench/ measured it).
 The kind python-floor is the cheapest Python loop there is (the package's extension call for the
 next frame and its release, the publish time and number from its record, no views, no work):
 what any Python consumer pays before its own code.
