@@ -135,13 +135,20 @@ static PyObject *get_planes(Frame *self, void *c)
     return Py_NewRef(self->planes);
 }
 
+/* Whether the bytes in use are one range (frame.data, the buffer protocol): the library gives
+ * no data pointer when they span several memories. */
+static int has_one_range(const Frame *self)
+{
+    return self->frame.data && self->frame.size;
+}
+
 static PyObject *get_data(Frame *self, void *c)
 {
     (void)c;
     if (check_held(self) < 0)
         return NULL;
     if (!self->data) {
-        if (!self->frame.data || !self->frame.size) {
+        if (!has_one_range(self)) {
             self->data = Py_NewRef(Py_None);
         } else {
             npy_intp dims[1] = {(npy_intp)self->frame.size};
@@ -293,7 +300,7 @@ static int frame_getbuffer(Frame *self, Py_buffer *view, int flags)
 {
     if (check_held(self) < 0)
         return -1;
-    if (!self->frame.data || !self->frame.size) {
+    if (!has_one_range(self)) {
         PyErr_SetString(PyExc_BufferError, "this frame's bytes are not one contiguous range "
                                            "(use frame.planes)");
         return -1;
