@@ -33,6 +33,9 @@ import sys
 import tempfile
 import time
 
+# Instrumented builds (scripts/sanitize.sh) run several times slower: every wait is multiplied.
+SCALE = float(os.environ.get("ZEROTEE_TIMEOUT_SCALE", "1") or 1)
+
 SOURCE = os.path.abspath(sys.argv[1])
 BUILD = os.path.abspath(sys.argv[2])
 PAGES = ["README.md", "docs/quickstart.md"]
@@ -102,8 +105,11 @@ def commands_of(page_text):
 # the block/page), or "skip" (detail: why it cannot run in a test).
 
 def capture_running(ctx, _output):
-    r = subprocess.run(["bash", "-c", "build/bin/zeroteectl status"], cwd=ctx.cwd, env=ctx.env,
-                       capture_output=True, text=True, timeout=10)
+    try:
+        r = subprocess.run(["bash", "-c", "build/bin/zeroteectl status"], cwd=ctx.cwd, env=ctx.env,
+                           capture_output=True, text=True, timeout=10 * SCALE)
+    except subprocess.TimeoutExpired:
+        return False  # a supervisor still starting (its window's first frames): asked again
     return r.returncode == 0 and re.search(r", running, [1-9]", r.stdout)
 
 
@@ -229,7 +235,7 @@ class Background:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)
             try:
-                self.proc.wait(timeout=20)
+                self.proc.wait(timeout=20 * SCALE)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
@@ -258,43 +264,46 @@ def run_page(tmp, page, display):
         ctx.env["DISPLAY"] = display
     with open(os.path.join(SOURCE, page)) as f:
         commands = commands_of(f.read())
-    block = None
-    for number, written in commands:
-        if number != block:
-            stop_all(ctx.block)
-            block = number
-        how, detail = rule_for(written)
-        if how is None:
-            check(False, f"{page}: no rule for the documented command: {written}")
-            continue
-        if how == "skip":
-            print(f"skip {written[:90]}  ({detail})", flush=True)
-            continue
-        command = ctx.substitute(written)
-        started = time.monotonic()
-        if how == "run":
-            if written.startswith("export "):
-                r = ctx.apply_export(command)
-            else:
-                r = subprocess.run(["bash", "-c", command], cwd=ctx.cwd, env=ctx.env,
-                                   capture_output=True, text=True, timeout=60)
-            ok = r.returncode == 0 and (detail is None or re.search(detail, r.stdout, re.M))
-            check(ok, f"{written[:90]} -> exit {r.returncode} in {time.monotonic() - started:.1f} s"
-                  + ("" if ok else f": {(r.stdout + r.stderr).strip()[-300:]}"))
-            continue
-        bg = Background(ctx, command)
-        (ctx.block if how == "block" else ctx.page).append(bg)
-        deadline = started + 30
-        shown = False
-        while time.monotonic() < deadline and bg.proc.poll() is None:
-            if detail(ctx, bg.output()):
-                shown = True
-                break
-            time.sleep(0.2)
-        check(shown, f"{written[:90]} -> showed its effect after {time.monotonic() - started:.1f} s"
-              + ("" if shown else f" (exit {bg.proc.poll()}): {bg.output().strip()[-400:]}"))
-    stop_all(ctx.block)
-    stop_all(ctx.page)
+    # Whatever happens (a harness error included), nothing the page started outlives it.
+    try:
+        block = None
+        for number, written in commands:
+            if number != block:
+                stop_all(ctx.block)
+                block = number
+            how, detail = rule_for(written)
+            if how is None:
+                check(False, f"{page}: no rule for the documented command: {written}")
+                continue
+            if how == "skip":
+                print(f"skip {written[:90]}  ({detail})", flush=True)
+                continue
+            command = ctx.substitute(written)
+            started = time.monotonic()
+            if how == "run":
+                if written.startswith("export "):
+                    r = ctx.apply_export(command)
+                else:
+                    r = subprocess.run(["bash", "-c", command], cwd=ctx.cwd, env=ctx.env,
+                                       capture_output=True, text=True, timeout=60 * SCALE)
+                ok = r.returncode == 0 and (detail is None or re.search(detail, r.stdout, re.M))
+                check(ok, f"{written[:90]} -> exit {r.returncode} in {time.monotonic() - started:.1f} s"
+                      + ("" if ok else f": {(r.stdout + r.stderr).strip()[-300:]}"))
+                continue
+            bg = Background(ctx, command)
+            (ctx.block if how == "block" else ctx.page).append(bg)
+            deadline = started + 30 * SCALE
+            shown = False
+            while time.monotonic() < deadline and bg.proc.poll() is None:
+                if detail(ctx, bg.output()):
+                    shown = True
+                    break
+                time.sleep(0.2)
+            check(shown, f"{written[:90]} -> showed its effect after {time.monotonic() - started:.1f} s"
+                  + ("" if shown else f" (exit {bg.proc.poll()}): {bg.output().strip()[-400:]}"))
+    finally:
+        stop_all(ctx.block)
+        stop_all(ctx.page)
 
 
 def main():

@@ -111,7 +111,9 @@ camera = "cam0"
         browser.wait_for("(() => { const v = document.getElementById('live');"
                          " return v.currentTime > 0 && v.readyState >= 2; })()", 10, "live video playing")
         first_s = time.monotonic() - t0
-        check(first_s < 1.5, f"the live view plays {first_s:.3f} s after opening the page")
+        # 1.5 s is the figure asked for; an instrumented build (scripts/sanitize.sh) gets its scale.
+        limit = 1.5 * float(os.environ.get("ZEROTEE_TIMEOUT_SCALE", "1") or 1)
+        check(first_s < limit, f"the live view plays {first_s:.3f} s after opening the page (< {limit} s)")
 
         time.sleep(2)  # settle at the live edge
         samples = browser.evaluate(LATENCY_JS.replace("N)", "90)"), timeout=30)
@@ -123,8 +125,8 @@ camera = "cam0"
         check(len(sane) >= 80, f"the stamp reads back on {len(sane)} of {len(samples)} frames")
         check(median < 500, f"latency median {median:.0f} ms < 500 ms")
 
-        encoders = subprocess.run(["pgrep", "-c", "-f", "zerotee-encoder"], capture_output=True,
-                                  text=True).stdout.strip()
+        encoders = subprocess.run(["pgrep", "-c", "-P", str(sup.pid), "-f", "zerotee-encoder"],
+                                  capture_output=True, text=True).stdout.strip()
         check(encoders == "1", f"with the page open, encoders running: {encoders} (the stream's own)")
 
         a = os.path.join(tmp, "live-a.png")

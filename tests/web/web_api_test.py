@@ -285,7 +285,7 @@ segment_seconds = {SEGMENT_S}
         check(status == 200 and headers.get("content-type") == "image/jpeg" and sinfo.get("codec_name") == "mjpeg"
               and sinfo.get("width") == 640 and sinfo.get("height") == 360,
               f"/api/snapshot: JPEG {sinfo.get('width')}x{sinfo.get('height')} in {time.monotonic() - t0:.2f} s")
-        check(wait_for(lambda: subprocess.run(["pgrep", "-f", "zerotee-snapshot"], capture_output=True).returncode != 0, 5),
+        check(wait_for(lambda: subprocess.run(["pgrep", "-f", f"zerotee-snapshot .*{tmp}"], capture_output=True).returncode != 0, 5),
               "no snapshot process is left running")
 
         # Live: fMP4 over a WebSocket, from the stream's one encoder.
@@ -299,7 +299,7 @@ segment_seconds = {SEGMENT_S}
                 if first_at is None:
                     first_at = time.monotonic() - t0
                 data += msg
-        encoders = subprocess.run(["pgrep", "-c", "-f", "zerotee-encoder"], capture_output=True, text=True).stdout.strip()
+        encoders = subprocess.run(["pgrep", "-c", "-P", str(server.proc.pid), "-f", "zerotee-encoder"], capture_output=True, text=True).stdout.strip()
         _, st = server.json("/api/status")
         stream_consumers = [s.get("consumer_workers") for s in st["result"]["streams"]]
         ws.close()
@@ -314,7 +314,7 @@ segment_seconds = {SEGMENT_S}
         check(encoders == "1", f"with a live viewer, encoders running: {encoders} (the stream's own)")
         check(any("web-live-1" in (c or []) for c in stream_consumers),
               f"the viewer is a consumer of stream main: {stream_consumers}")
-        check(wait_for(lambda: subprocess.run(["pgrep", "-f", "zerotee-live"], capture_output=True).returncode != 0, 5),
+        check(wait_for(lambda: subprocess.run(["pgrep", "-f", f"zerotee-live .*{tmp}"], capture_output=True).returncode != 0, 5),
               "the viewer's muxer ends when the viewer leaves")
 
         ws = server.ws("/api/live?" + q(camera="cam0", stream="nope"))
