@@ -87,27 +87,27 @@ def wait_for(predicate, timeout, step=0.05):
     return predicate()
 
 
-def proc_fds(pid):
-    """Descriptors other than the capture pool's memfds (the pool grows to its configured
-    size as consumers hold frames; that is bounded, not a leak). Returns (others, memfds)."""
-    targets = []
-    for n in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            targets.append(os.readlink(f"/proc/{pid}/fd/{n}"))
-        except OSError:
-            pass  # closed while we looked
-    memfds = sum(1 for t in targets if t.startswith("/memfd:"))
-    return len(targets) - memfds, memfds
-
-
 def proc_fd_targets(pid):
     out = []
     for n in os.listdir(f"/proc/{pid}/fd"):
         try:
             out.append(os.readlink(f"/proc/{pid}/fd/{n}"))
         except OSError:
-            pass
+            pass  # closed while we looked
     return sorted(out)
+
+
+def count_fds(targets):
+    """Descriptors of a proc_fd_targets list other than the capture pool's memfds (the pool
+    grows to its configured size as consumers hold frames; that is bounded, not a leak).
+    Returns (others, memfds)."""
+    memfds = sum(1 for t in targets if t.startswith("/memfd:"))
+    return len(targets) - memfds, memfds
+
+
+def proc_fds(pid):
+    """count_fds of pid's descriptors now."""
+    return count_fds(proc_fd_targets(pid))
 
 
 def proc_rss_kb(pid):
