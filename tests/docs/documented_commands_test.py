@@ -27,14 +27,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-# Instrumented builds (scripts/sanitize.sh) run several times slower: every wait is multiplied.
-SCALE = float(os.environ.get("ZEROTEE_TIMEOUT_SCALE", "1") or 1)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system"))
+from zerotee_harness import TIMEOUT_SCALE as SCALE, free_port  # noqa: E402
 
 SOURCE = os.path.abspath(sys.argv[1])
 BUILD = os.path.abspath(sys.argv[2])
@@ -48,12 +47,6 @@ def check(condition, what):
     if not condition:
         failures.append(what)
     return condition
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- reading the pages -------------------------------------------------------------------------

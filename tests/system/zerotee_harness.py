@@ -41,6 +41,11 @@ class Checks:
         return 0
 
 
+# Instrumented builds (scripts/sanitize.sh sets the scale) run several times slower: the
+# harnesses multiply their waits by this (1 in the normal build).
+TIMEOUT_SCALE = float(os.environ.get("ZEROTEE_TIMEOUT_SCALE", "1") or 1)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
