@@ -69,7 +69,7 @@ gboolean onBusMessage(GstBus *, GstMessage *message, gpointer data)
         GError *err = nullptr;
         gst_message_parse_error(message, &err, nullptr);
         v->error = std::string(GST_OBJECT_NAME(message->src)) + ": " + err->message;
-        std::fprintf(stderr, "%s: %s\n", v->url.c_str(), v->error.c_str());
+        std::fprintf(stderr, "error: %s: %s\n", v->url.c_str(), v->error.c_str());
         g_error_free(err);
     } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS && v->error.empty()) {
         v->error = "end of stream";
